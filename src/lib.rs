@@ -1,0 +1,67 @@
+//! # hookguard
+//!
+//! Guards webhook endpoints. Before your handler runs, hookguard checks the provider's
+//! signature over the exact bytes received, checks the timestamp on both sides of a tolerance
+//! window, and gives you a delivery id taken from signed material to deduplicate on.
+//!
+//! ```
+//! use std::time::{Duration, UNIX_EPOCH};
+//! use hookguard::{Provider, Verifier};
+//! use http::{HeaderMap, Method, Uri};
+//!
+//! let verifier = Verifier::builder(Provider::StandardWebhooks)
+//!     .secret("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
+//!     .build()?;
+//! let mut headers = HeaderMap::new();
+//! headers.insert("webhook-id", "msg_p5jXN8AQM9LWM0D4loKWxJek".parse()?);
+//! headers.insert("webhook-timestamp", "1614265330".parse()?);
+//! headers.insert("webhook-signature", "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=".parse()?);
+//! let body = br#"{"test": 2432232314}"#;
+//! let now = UNIX_EPOCH + Duration::from_secs(1614265330);
+//! let verified = verifier.verify_at(&Method::POST, &Uri::from_static("/hook"), &headers, body, now)?;
+//! assert_eq!(verified.delivery_id().as_str(), "msg_p5jXN8AQM9LWM0D4loKWxJek");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! ## Rules every scheme obeys
+//!
+//! - Decoded MAC bytes of the full expected length are compared in constant time; a
+//!   truncated, empty or wrong-length signature never matches.
+//! - Parsing is strict: canonical decimal timestamps, exactly one instance of each header,
+//!   at most 8 entries per signature header, other scheme versions (`v0`, `sha1=`) ignored and
+//!   never used as a fallback.
+//! - The timestamp window is two-sided and on by default (300 s); 0 is not "off".
+//! - Every configured key is tried against every offered signature, with no early exit.
+//! - Secrets are zeroized on drop and never appear in `Debug`, errors or logs.
+//!
+//! ## Features
+//!
+//! | feature | what it adds | default |
+//! |---|---|---|
+//! | `tower` | tower `Layer` (in progress) | yes |
+//! | `ed25519` | Ed25519 schemes (Standard Webhooks v1a, Discord) | yes |
+//! | `cli` | the `hookguard` binary | no |
+//! | `axum`, `actix-web`, `redis`, `xml` | adapters and stores (in progress) | no |
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+mod body_field;
+mod crypto;
+mod error;
+mod provider;
+mod providers;
+mod scheme;
+mod secret;
+mod sign;
+mod twilio;
+mod verify;
+
+pub use error::{ConfigError, Rejection};
+pub use provider::{Provider, UnknownProvider};
+pub use scheme::Scheme;
+pub use secret::{KeyId, Keyring, MAX_KEYS, Secret};
+pub use sign::{Delivery, Signer};
+pub use verify::{
+    DEFAULT_TOLERANCE, DeliveryId, MAX_ID_LEN, MAX_TOLERANCE, Verified, Verifier, VerifierBuilder,
+};

@@ -1,0 +1,100 @@
+//! [`Provider`]: the named presets.
+
+use std::fmt;
+use std::str::FromStr;
+
+use crate::providers;
+use crate::scheme::Scheme;
+
+macro_rules! providers {
+    ($( $(#[$doc:meta])* $variant:ident => $name:literal, $module:ident; )*) => {
+        /// A provider preset. Its [`name`](Provider::name) is the kebab-case name the CLI and
+        /// configuration use.
+        ///
+        /// ```
+        /// use hookguard::Provider;
+        /// let p: Provider = "stripe".parse().unwrap();
+        /// assert_eq!(p, Provider::Stripe);
+        /// assert_eq!(p.name(), "stripe");
+        /// assert!(Provider::ALL.len() >= 14);
+        /// ```
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum Provider {
+            $( $(#[$doc])* $variant, )*
+        }
+
+        impl Provider {
+            /// Every preset, in the order `hookguard providers` lists them.
+            pub const ALL: &'static [Provider] = &[$(Provider::$variant),*];
+
+            /// The kebab-case name.
+            pub fn name(self) -> &'static str {
+                match self { $(Provider::$variant => $name,)* }
+            }
+
+            /// The preset's scheme.
+            pub fn scheme(self) -> Scheme {
+                match self { $(Provider::$variant => providers::$module::scheme(),)* }
+            }
+        }
+
+        impl FromStr for Provider {
+            type Err = UnknownProvider;
+
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                match s {
+                    $($name => Ok(Provider::$variant),)*
+                    _ => Err(UnknownProvider),
+                }
+            }
+        }
+    };
+}
+
+providers! {
+    /// Standard Webhooks v1 (HMAC-SHA256): `webhook-id`, `webhook-timestamp`,
+    /// `webhook-signature: v1,<base64>`; secret `whsec_<base64>`.
+    StandardWebhooks => "standard-webhooks", standard_webhooks;
+    /// Standard Webhooks v1a (Ed25519, feature `ed25519`): `webhook-signature: v1a,<base64>`;
+    /// public key `whpk_<base64>`.
+    StandardWebhooksV1a => "standard-webhooks-v1a", standard_webhooks_v1a;
+    /// Svix: Standard Webhooks v1 under `svix-id`, `svix-timestamp`, `svix-signature`.
+    Svix => "svix", svix;
+    /// Stripe: `Stripe-Signature: t=…,v1=<hex>`; the whole `whsec_…` string is the key.
+    Stripe => "stripe", stripe;
+    /// GitHub: `X-Hub-Signature-256: sha256=<hex>` over the body.
+    Github => "github", github;
+    /// Slack: `X-Slack-Signature: v0=<hex>` over `v0:{ts}:{body}`.
+    Slack => "slack", slack;
+    /// Shopify: `X-Shopify-Hmac-Sha256: <base64>` over the body.
+    Shopify => "shopify", shopify;
+    /// GitLab: `X-Gitlab-Token` equals the shared secret.
+    Gitlab => "gitlab", gitlab;
+    /// Twilio: `X-Twilio-Signature`, HMAC-SHA1 over URL + sorted form params (or URL with
+    /// `bodySHA256` for JSON bodies). Needs the public URL.
+    Twilio => "twilio", twilio;
+    /// Discord interactions (feature `ed25519`): `X-Signature-Ed25519` over
+    /// `{X-Signature-Timestamp}{body}`.
+    Discord => "discord", discord;
+    /// Linear: `Linear-Signature: <hex>` over the body; timestamp from `webhookTimestamp`.
+    Linear => "linear", linear;
+    /// Paddle Billing: `Paddle-Signature: ts=…;h1=<hex>` over `{ts}:{body}`.
+    Paddle => "paddle", paddle;
+    /// Square: `X-Square-HmacSha256-Signature` over notification URL + body. Needs the public
+    /// URL.
+    Square => "square", square;
+    /// Zoom: `x-zm-signature: v0=<hex>` over `v0:{ts}:{body}`.
+    Zoom => "zoom", zoom;
+}
+
+impl fmt::Display for Provider {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The name given is not a known provider.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("unknown provider")]
+pub struct UnknownProvider;

@@ -1,0 +1,171 @@
+//! Strict header access and signature-header parsing.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use http::{HeaderMap, HeaderName};
+
+use super::{Encoding, Layout, Scheme};
+use crate::error::Rejection;
+
+/// The most entries one signature header may hold (all items, not only signatures).
+pub(crate) const MAX_ENTRIES: usize = 8;
+
+/// Longer values cannot be a signature of any supported scheme; bounding them keeps the
+/// parser's work bounded too.
+const MAX_VALUE_LEN: usize = 4096;
+
+/// Returns the header's only value as visible ASCII; `None` when absent. Two or more
+/// instances are refused: `HeaderMap::get` would silently pick the first.
+pub(crate) fn one_header<'a>(
+    headers: &'a HeaderMap,
+    name: &HeaderName,
+) -> Result<Option<&'a str>, Rejection> {
+    let mut values = headers.get_all(name).iter();
+    let Some(value) = values.next() else {
+        return Ok(None);
+    };
+    if values.next().is_some() {
+        return Err(Rejection::DuplicateHeader(name.clone()));
+    }
+    if value.len() > MAX_VALUE_LEN {
+        return Err(Rejection::MalformedHeader(name.clone()));
+    }
+    value
+        .to_str()
+        .map(Some)
+        .map_err(|_| Rejection::MalformedHeader(name.clone()))
+}
+
+/// A decoded signature held on the stack. `len == None` means it decoded to more bytes than
+/// any supported signature has, so it cannot match.
+#[derive(Clone, Copy)]
+pub(crate) struct DecodedSig {
+    buf: [u8; 66],
+    len: Option<usize>,
+}
+
+impl DecodedSig {
+    const EMPTY: DecodedSig = DecodedSig {
+        buf: [0; 66],
+        len: Some(0),
+    };
+
+    /// The decoded bytes; `None` if too long to be any valid signature.
+    pub(crate) fn bytes(&self) -> Option<&[u8]> {
+        self.len.map(|n| &self.buf[..n])
+    }
+}
+
+/// What the signature header holds.
+pub(crate) struct ParsedSignatures<'a> {
+    sigs: [DecodedSig; MAX_ENTRIES],
+    raw: [&'a str; MAX_ENTRIES],
+    count: usize,
+    /// The timestamp item (`t=` / `ts=`), for list layouts that carry one.
+    pub(crate) timestamp: Option<&'a str>,
+}
+
+impl<'a> ParsedSignatures<'a> {
+    /// The decoded signatures of the scheme's own version.
+    pub(crate) fn decoded(&self) -> &[DecodedSig] {
+        &self.sigs[..self.count]
+    }
+
+    /// The signatures as they appeared in the header (for raw-token schemes).
+    pub(crate) fn raw(&self) -> &[&'a str] {
+        &self.raw[..self.count]
+    }
+}
+
+fn decode(encoding: Encoding, text: &str) -> Option<DecodedSig> {
+    let mut out = DecodedSig::EMPTY;
+    match encoding {
+        Encoding::Raw => {}
+        Encoding::Hex => {
+            // Lower case only: one canonical text per MAC.
+            let canonical = text.len() % 2 == 0
+                && text
+                    .bytes()
+                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+            if !canonical {
+                return None;
+            }
+            let n = text.len() / 2;
+            if n > 64 {
+                out.len = None;
+            } else {
+                hex::decode_to_slice(text, &mut out.buf[..n]).ok()?;
+                out.len = Some(n);
+            }
+        }
+        Encoding::Base64 => {
+            if text.len() > 88 {
+                STANDARD.decode(text).ok()?;
+                out.len = None;
+            } else {
+                out.len = Some(STANDARD.decode_slice(text, &mut out.buf).ok()?);
+            }
+        }
+    }
+    Some(out)
+}
+
+/// Parses the signature header of `scheme`. Errors name the header, never its content.
+pub(crate) fn parse_signatures<'a>(
+    scheme: &Scheme,
+    value: &'a str,
+) -> Result<ParsedSignatures<'a>, Rejection> {
+    let malformed = || Rejection::MalformedHeader(scheme.signature_header.clone());
+    let mut parsed = ParsedSignatures {
+        sigs: [DecodedSig::EMPTY; MAX_ENTRIES],
+        raw: [""; MAX_ENTRIES],
+        count: 0,
+        timestamp: None,
+    };
+    let push = |parsed: &mut ParsedSignatures<'a>, text: &'a str| -> Result<(), Rejection> {
+        let sig = decode(scheme.encoding, text).ok_or_else(malformed)?;
+        parsed.sigs[parsed.count] = sig;
+        parsed.raw[parsed.count] = text;
+        parsed.count += 1;
+        Ok(())
+    };
+    match &scheme.layout {
+        Layout::Single { prefix } => {
+            if let Some(sig) = value.strip_prefix(&**prefix) {
+                push(&mut parsed, sig)?;
+            }
+        }
+        Layout::List {
+            item_sep,
+            kv_sep,
+            signature_key,
+            timestamp_key,
+        } => {
+            let mut entries = 0;
+            for item in value.split(char::from(*item_sep)) {
+                entries += 1;
+                if entries > MAX_ENTRIES {
+                    return Err(Rejection::TooManySignatures);
+                }
+                let (key, val) = item.split_once(char::from(*kv_sep)).ok_or_else(malformed)?;
+                if key.is_empty() {
+                    return Err(malformed());
+                }
+                if key == signature_key {
+                    push(&mut parsed, val)?;
+                } else if timestamp_key.as_deref() == Some(key) {
+                    if parsed.timestamp.replace(val).is_some() {
+                        return Err(malformed());
+                    }
+                }
+            }
+            if parsed.count > 0 && timestamp_key.is_some() && parsed.timestamp.is_none() {
+                return Err(malformed());
+            }
+        }
+    }
+    if parsed.count == 0 {
+        return Err(Rejection::MissingSignature);
+    }
+    Ok(parsed)
+}

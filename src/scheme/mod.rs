@@ -1,0 +1,273 @@
+//! The model of a signature scheme, as data.
+//!
+//! Most providers differ only in which header carries the signature and in what shape, which
+//! parts of the request are signed and in what order, the hash, and the encoding. A [`Scheme`]
+//! states exactly that; the verifier and the signer interpret it. Every preset in
+//! [`providers`](crate::providers) is a `Scheme` value.
+
+mod header;
+mod message;
+pub(crate) mod timestamp;
+
+use std::borrow::Cow;
+use std::fmt;
+use std::sync::Arc;
+
+use http::HeaderName;
+
+pub(crate) use header::{ParsedSignatures, one_header, parse_signatures};
+pub(crate) use message::{MessageInput, feed};
+
+/// A signature scheme: what is signed, with what, and where the signature travels.
+///
+/// Obtain one from [`Provider::scheme`](crate::Provider::scheme).
+#[derive(Clone)]
+pub struct Scheme {
+    pub(crate) name: Arc<str>,
+    pub(crate) algorithm: Algorithm,
+    pub(crate) secret_format: SecretFormat,
+    pub(crate) signature_header: HeaderName,
+    pub(crate) layout: Layout,
+    pub(crate) encoding: Encoding,
+    pub(crate) timestamp: Option<TimestampSource>,
+    pub(crate) id_header: Option<HeaderName>,
+    pub(crate) message: Vec<Part>,
+}
+
+impl Scheme {
+    /// The scheme's name (the provider's kebab-case name for presets).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Whether the scheme signs the request URL (then the verifier needs the public URL).
+    pub fn signs_url(&self) -> bool {
+        self.message.iter().any(|p| matches!(p, Part::Url))
+    }
+
+    /// Whether a timestamp is part of the signed material.
+    pub fn has_timestamp(&self) -> bool {
+        self.timestamp.is_some()
+    }
+
+    /// Whether the delivery id comes from a signed header (else it is a digest of the body).
+    pub fn has_signed_id(&self) -> bool {
+        self.id_header.is_some()
+    }
+
+    /// Whether the scheme verifies with a public key (Ed25519).
+    pub fn is_public_key(&self) -> bool {
+        matches!(self.algorithm, Algorithm::Ed25519)
+    }
+
+    /// Parses a secret in the text form this scheme's provider issues it (for verifying).
+    pub fn parse_secret(&self, text: &str) -> Result<crate::Secret, crate::ConfigError> {
+        match self.secret_format {
+            SecretFormat::Utf8 => crate::Secret::from_text(text),
+            SecretFormat::StandardWebhooks => crate::Secret::standard_webhooks(text),
+            SecretFormat::Ed25519 => crate::Secret::ed25519_public_key(text),
+        }
+    }
+
+    /// Parses a signing secret in the text form this scheme's provider issues it (for the
+    /// [`Signer`](crate::Signer)): like [`parse_secret`](Self::parse_secret), but a private key
+    /// for public-key schemes.
+    pub fn parse_signing_secret(&self, text: &str) -> Result<crate::Secret, crate::ConfigError> {
+        match self.secret_format {
+            SecretFormat::Ed25519 => crate::Secret::ed25519_private_key(text),
+            _ => self.parse_secret(text),
+        }
+    }
+}
+
+impl fmt::Debug for Scheme {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Scheme")
+            .field("name", &self.name)
+            .field("algorithm", &self.algorithm)
+            .field("signature_header", &self.signature_header)
+            .finish_non_exhaustive()
+    }
+}
+
+/// How the MAC or signature is computed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Algorithm {
+    HmacSha1,
+    HmacSha256,
+    #[allow(dead_code, reason = "no preset yet; custom schemes use it")]
+    HmacSha512,
+    #[cfg_attr(not(feature = "ed25519"), allow(dead_code))]
+    Ed25519,
+    /// The header carries the shared secret itself (GitLab): nothing is signed.
+    Token,
+}
+
+impl Algorithm {
+    /// Length in bytes of a valid decoded signature.
+    pub(crate) fn signature_len(self) -> usize {
+        match self {
+            Algorithm::HmacSha1 => 20,
+            Algorithm::HmacSha256 => 32,
+            Algorithm::HmacSha512 | Algorithm::Ed25519 => 64,
+            Algorithm::Token => 0,
+        }
+    }
+}
+
+/// How a secret is given as text by the provider.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum SecretFormat {
+    /// The text's UTF-8 bytes.
+    Utf8,
+    /// `whsec_` + base64.
+    StandardWebhooks,
+    /// Ed25519 key: `whpk_`/`whsk_` + base64, or hex.
+    Ed25519,
+}
+
+/// How the signature is encoded in the header.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Encoding {
+    /// Lower-case hex only.
+    Hex,
+    /// Standard alphabet, padded, canonical.
+    Base64,
+    /// Not encoded (plain tokens).
+    Raw,
+}
+
+/// The shape of the signature header's value.
+#[derive(Clone, Debug)]
+pub(crate) enum Layout {
+    /// The whole value is one signature, after a fixed prefix (`sha256=`, `v0=`, or none).
+    Single { prefix: Cow<'static, str> },
+    /// A list of `key<kv_sep>value` items separated by `item_sep`: `v1,sig v1,sig` (Standard
+    /// Webhooks), `t=…,v1=…` (Stripe), `ts=…;h1=…` (Paddle). Items whose key is neither the
+    /// signature key nor the timestamp key are ignored (other scheme versions).
+    List {
+        item_sep: u8,
+        kv_sep: u8,
+        signature_key: Cow<'static, str>,
+        timestamp_key: Option<Cow<'static, str>>,
+    },
+}
+
+/// Where the timestamp comes from.
+#[derive(Clone, Debug)]
+pub(crate) enum TimestampSource {
+    /// Its own header.
+    Header(HeaderName, Unit),
+    /// The list-style signature header's timestamp item (`t=` for Stripe).
+    SignatureParam(Unit),
+    /// A top-level integer field of the JSON body, read only after the signature verified.
+    BodyJsonField(Cow<'static, str>, Unit),
+}
+
+/// The unit of a numeric timestamp.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Unit {
+    Seconds,
+    Milliseconds,
+}
+
+impl Unit {
+    pub(crate) fn per_second(self) -> i128 {
+        match self {
+            Unit::Seconds => 1,
+            Unit::Milliseconds => 1000,
+        }
+    }
+}
+
+/// One piece of the signed message, in order.
+#[derive(Clone, Debug)]
+#[allow(
+    dead_code,
+    reason = "`Method` has no preset yet; custom schemes use it"
+)]
+pub(crate) enum Part {
+    /// The id header's value.
+    Id,
+    /// The timestamp, exactly as received.
+    Timestamp,
+    /// The body bytes.
+    Body,
+    /// The full public URL.
+    Url,
+    /// The HTTP method.
+    Method,
+    /// Fixed bytes (separators, version prefixes).
+    Literal(Cow<'static, [u8]>),
+    /// Twilio: form parameters sorted by name, each name then value, unless the URL carries
+    /// `bodySHA256`, in which case nothing (and the body hash is checked instead).
+    TwilioParams,
+}
+
+impl Part {
+    pub(crate) const fn lit(bytes: &'static [u8]) -> Part {
+        Part::Literal(Cow::Borrowed(bytes))
+    }
+}
+
+impl Scheme {
+    pub(crate) fn preset(
+        name: &'static str,
+        algorithm: Algorithm,
+        signature_header: &'static str,
+        layout: Layout,
+        encoding: Encoding,
+        message: Vec<Part>,
+    ) -> Scheme {
+        Scheme {
+            name: name.into(),
+            algorithm,
+            secret_format: if algorithm == Algorithm::Ed25519 {
+                SecretFormat::Ed25519
+            } else {
+                SecretFormat::Utf8
+            },
+            signature_header: HeaderName::from_static(signature_header),
+            layout,
+            encoding,
+            timestamp: None,
+            id_header: None,
+            message,
+        }
+    }
+
+    pub(crate) fn with_timestamp(mut self, source: TimestampSource) -> Scheme {
+        self.timestamp = Some(source);
+        self
+    }
+
+    pub(crate) fn with_id_header(mut self, name: &'static str) -> Scheme {
+        self.id_header = Some(HeaderName::from_static(name));
+        self
+    }
+
+    pub(crate) fn with_secret_format(mut self, format: SecretFormat) -> Scheme {
+        self.secret_format = format;
+        self
+    }
+}
+
+pub(crate) fn single(prefix: &'static str) -> Layout {
+    Layout::Single {
+        prefix: Cow::Borrowed(prefix),
+    }
+}
+
+pub(crate) fn list(
+    item_sep: u8,
+    kv_sep: u8,
+    signature_key: &'static str,
+    timestamp_key: Option<&'static str>,
+) -> Layout {
+    Layout::List {
+        item_sep,
+        kv_sep,
+        signature_key: Cow::Borrowed(signature_key),
+        timestamp_key: timestamp_key.map(Cow::Borrowed),
+    }
+}

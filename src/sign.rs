@@ -1,0 +1,311 @@
+//! [`Signer`]: the mirror of the verifier, for senders and for tests.
+
+use std::fmt;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use bytes::Bytes;
+use http::{HeaderMap, HeaderValue, Method, Request};
+
+use crate::crypto;
+use crate::error::ConfigError;
+use crate::provider::Provider;
+use crate::scheme::{Algorithm, Encoding, Layout, MessageInput, Part, Scheme, TimestampSource};
+use crate::secret::{Secret, SecretKind};
+use crate::twilio;
+use crate::verify::parse_origin;
+
+/// One delivery to sign.
+///
+/// ```
+/// let d = hookguard::Delivery::new(br#"{"type":"ping"}"#.to_vec())
+///     .id("msg_1")
+///     .timestamp(1_700_000_000);
+/// # let _ = d;
+/// ```
+#[derive(Clone)]
+pub struct Delivery {
+    body: Bytes,
+    id: Option<String>,
+    timestamp: Option<i64>,
+    url: Option<String>,
+    method: Method,
+}
+
+impl fmt::Debug for Delivery {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Delivery")
+            .field("id", &self.id)
+            .field("timestamp", &self.timestamp)
+            .field("body_len", &self.body.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Delivery {
+    /// A POST of `body`, timestamped now, with no id.
+    pub fn new(body: impl Into<Bytes>) -> Self {
+        Self {
+            body: body.into(),
+            id: None,
+            timestamp: None,
+            url: None,
+            method: Method::POST,
+        }
+    }
+
+    /// The delivery id, for schemes that sign one (required by them).
+    pub fn id(mut self, id: impl Into<String>) -> Self {
+        self.id = Some(id.into());
+        self
+    }
+
+    /// The timestamp in Unix seconds. Defaults to now.
+    pub fn timestamp(mut self, unix_seconds: i64) -> Self {
+        self.timestamp = Some(unix_seconds);
+        self
+    }
+
+    /// The full URL the delivery is sent to (required by schemes that sign the URL, and by
+    /// [`Signer::request`]).
+    pub fn url(mut self, url: impl Into<String>) -> Self {
+        self.url = Some(url.into());
+        self
+    }
+
+    /// The HTTP method. Defaults to POST.
+    pub fn method(mut self, method: Method) -> Self {
+        self.method = method;
+        self
+    }
+}
+
+/// Signs deliveries for one scheme with one secret: the headers a provider would send.
+///
+/// ```
+/// use hookguard::{Delivery, Provider, Signer, Verifier};
+/// let secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+/// let signer = Signer::new(Provider::StandardWebhooks, secret).unwrap();
+/// let delivery = Delivery::new(&br#"{"test": 2432232314}"#[..])
+///     .id("msg_p5jXN8AQM9LWM0D4loKWxJek")
+///     .timestamp(1614265330);
+/// let headers = signer.sign(&delivery).unwrap();
+/// assert_eq!(
+///     headers["webhook-signature"],
+///     "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
+/// );
+/// ```
+#[derive(Clone)]
+pub struct Signer {
+    scheme: Scheme,
+    secret: Secret,
+}
+
+impl fmt::Debug for Signer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Signer")
+            .field("scheme", &self.scheme.name())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Signer {
+    /// A signer for a preset, with the secret in the provider's text form (for public-key
+    /// schemes, the private key: `whsk_<base64>` or 64 hex characters of the seed).
+    pub fn new(provider: Provider, secret: &str) -> Result<Self, ConfigError> {
+        let scheme = provider.scheme();
+        let secret = scheme.parse_signing_secret(secret)?;
+        Self::with_secret(scheme, secret)
+    }
+
+    /// A signer for any scheme with an already-parsed secret.
+    pub fn with_secret(scheme: Scheme, secret: Secret) -> Result<Self, ConfigError> {
+        let fits = match (&secret.kind, scheme.algorithm) {
+            (SecretKind::Ed25519Seed(_), Algorithm::Ed25519) => cfg!(feature = "ed25519"),
+            (SecretKind::Bytes(_), alg) => alg != Algorithm::Ed25519,
+            _ => false,
+        };
+        if !fits {
+            if scheme.algorithm == Algorithm::Ed25519 && !cfg!(feature = "ed25519") {
+                return Err(ConfigError::FeatureDisabled("ed25519"));
+            }
+            return Err(ConfigError::WrongSecretKind(
+                "signing needs the shared secret, or the private key of a public-key scheme",
+            ));
+        }
+        Ok(Self { scheme, secret })
+    }
+
+    /// The headers to send with `delivery`.
+    pub fn sign(&self, delivery: &Delivery) -> Result<HeaderMap, ConfigError> {
+        let scheme = &self.scheme;
+        let unit = match &scheme.timestamp {
+            Some(TimestampSource::Header(_, unit) | TimestampSource::SignatureParam(unit)) => {
+                Some(*unit)
+            }
+            _ => None,
+        };
+        let ts_text = match unit {
+            Some(unit) => {
+                let seconds = match delivery.timestamp {
+                    Some(t) => t,
+                    None => now_seconds(),
+                };
+                let scaled = i128::from(seconds) * unit.per_second();
+                let ts = i64::try_from(scaled)
+                    .ok()
+                    .filter(|t| *t >= 0)
+                    .ok_or(ConfigError::InvalidDelivery("timestamp out of range"))?;
+                ts.to_string()
+            }
+            None => String::new(),
+        };
+        let id = match &scheme.id_header {
+            Some(_) => {
+                let id = delivery.id.as_deref().ok_or(ConfigError::InvalidDelivery(
+                    "this scheme signs a delivery id",
+                ))?;
+                crate::verify::DeliveryId::new(id).ok_or(ConfigError::InvalidDelivery(
+                    "id must be 1-256 of [A-Za-z0-9_:-]",
+                ))?;
+                id
+            }
+            None => "",
+        };
+        let needs_url = scheme
+            .message
+            .iter()
+            .any(|p| matches!(p, Part::Url | Part::TwilioParams));
+        let url = match (&delivery.url, needs_url) {
+            (Some(url), true) => {
+                parse_origin_prefix(url)?;
+                url.as_str()
+            }
+            (None, true) => return Err(ConfigError::InvalidDelivery("this scheme signs the URL")),
+            (_, false) => "",
+        };
+        let twilio_params = scheme
+            .message
+            .iter()
+            .any(|p| matches!(p, Part::TwilioParams));
+        let params = if twilio_params && twilio::body_sha256_param(url).is_none() {
+            twilio::sorted_params(&delivery.body)
+                .map_err(|_| ConfigError::InvalidDelivery("form body is not valid UTF-8"))?
+        } else {
+            Vec::new()
+        };
+        let input = MessageInput {
+            method: delivery.method.as_str(),
+            url,
+            id,
+            timestamp: &ts_text,
+            body: &delivery.body,
+            params: &params,
+        };
+
+        let signature = self.signature(&input)?;
+        let value = match &scheme.layout {
+            Layout::Single { prefix } => format!("{prefix}{signature}"),
+            Layout::List {
+                item_sep,
+                kv_sep,
+                signature_key,
+                timestamp_key,
+            } => {
+                let (item, kv) = (char::from(*item_sep), char::from(*kv_sep));
+                match timestamp_key {
+                    Some(t) => format!("{t}{kv}{ts_text}{item}{signature_key}{kv}{signature}"),
+                    None => format!("{signature_key}{kv}{signature}"),
+                }
+            }
+        };
+
+        let mut headers = HeaderMap::new();
+        let header_value = |v: &str| {
+            HeaderValue::from_str(v).map_err(|_| ConfigError::InvalidDelivery("not a header value"))
+        };
+        if let Some(name) = &scheme.id_header {
+            headers.insert(name.clone(), header_value(id)?);
+        }
+        if let Some(TimestampSource::Header(name, _)) = &scheme.timestamp {
+            headers.insert(name.clone(), header_value(&ts_text)?);
+        }
+        headers.insert(scheme.signature_header.clone(), header_value(&value)?);
+        Ok(headers)
+    }
+
+    /// A complete signed request: `delivery`'s method, URL and body, the signature headers,
+    /// and `content-type: application/json` unless the scheme signs form parameters.
+    pub fn request(&self, delivery: &Delivery) -> Result<Request<Bytes>, ConfigError> {
+        let url = delivery
+            .url
+            .as_deref()
+            .ok_or(ConfigError::InvalidDelivery("a request needs a URL"))?;
+        let headers = self.sign(delivery)?;
+        let form = self
+            .scheme
+            .message
+            .iter()
+            .any(|p| matches!(p, Part::TwilioParams))
+            && twilio::body_sha256_param(url).is_none();
+        let content_type = if form {
+            "application/x-www-form-urlencoded"
+        } else {
+            "application/json"
+        };
+        let mut request = Request::builder()
+            .method(delivery.method.clone())
+            .uri(url)
+            .header(http::header::CONTENT_TYPE, content_type)
+            .body(delivery.body.clone())
+            .map_err(|_| ConfigError::InvalidDelivery("invalid URL"))?;
+        request.headers_mut().extend(headers);
+        Ok(request)
+    }
+
+    fn signature(&self, input: &MessageInput<'_>) -> Result<String, ConfigError> {
+        let scheme = &self.scheme;
+        let bytes: Vec<u8> = match (&self.secret.kind, scheme.algorithm) {
+            (SecretKind::Bytes(secret), Algorithm::Token) => secret.to_vec(),
+            (SecretKind::Bytes(key), alg) => crypto::mac(alg, key, &scheme.message, input)
+                .as_bytes()
+                .to_vec(),
+            #[cfg(feature = "ed25519")]
+            (SecretKind::Ed25519Seed(seed), Algorithm::Ed25519) => {
+                use ed25519_dalek::Signer as _;
+                let mut message = Vec::new();
+                crate::scheme::feed(&scheme.message, input, |b| message.extend_from_slice(b));
+                let key = ed25519_dalek::SigningKey::from_bytes(seed);
+                key.sign(&message).to_bytes().to_vec()
+            }
+            _ => {
+                return Err(ConfigError::WrongSecretKind(
+                    "secret does not fit the scheme",
+                ));
+            }
+        };
+        Ok(match scheme.encoding {
+            Encoding::Hex => hex::encode(bytes),
+            Encoding::Base64 => STANDARD.encode(bytes),
+            Encoding::Raw => String::from_utf8(bytes)
+                .map_err(|_| ConfigError::InvalidDelivery("token must be UTF-8"))?,
+        })
+    }
+}
+
+fn parse_origin_prefix(url: &str) -> Result<(), ConfigError> {
+    let uri: http::Uri = url.parse().map_err(|_| ConfigError::InvalidPublicUrl)?;
+    let origin = format!(
+        "{}://{}",
+        uri.scheme_str().ok_or(ConfigError::InvalidPublicUrl)?,
+        uri.authority().ok_or(ConfigError::InvalidPublicUrl)?
+    );
+    parse_origin(&origin).map(|_| ())
+}
+
+fn now_seconds() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
