@@ -1,0 +1,156 @@
+//! A signed sample delivery for every provider, and helpers to verify variants of it.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use hookguard::{Delivery, Provider, Rejection, Signer, Verified, Verifier};
+use http::{HeaderMap, HeaderName, HeaderValue, Method, Uri};
+
+pub const TS: i64 = 1_700_000_000;
+pub const ORIGIN: &str = "https://hooks.example.com";
+pub const PATH: &str = "/webhook?tenant=acme";
+
+/// Secrets for signing and verifying one provider (equal except for public-key schemes).
+pub struct Keys {
+    pub sign: &'static str,
+    pub verify: &'static str,
+    pub other_verify: &'static str,
+}
+
+pub fn keys(p: Provider) -> Keys {
+    match p {
+        Provider::StandardWebhooks | Provider::Svix => Keys {
+            sign: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+            verify: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+            other_verify: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSx",
+        },
+        // RFC 8032 test 1 and test 2 keys.
+        Provider::StandardWebhooksV1a => Keys {
+            sign: "whsk_nWGxne/9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A=",
+            verify: "whpk_11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=",
+            other_verify: "whpk_PUAXw+hDiVqStwqnTRt+vJyYLM8uxJaMwM1V8Sr0Zgw=",
+        },
+        Provider::Discord => Keys {
+            sign: "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60",
+            verify: "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a",
+            other_verify: "3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c",
+        },
+        _ => Keys {
+            sign: "It's a Secret to Everybody",
+            verify: "It's a Secret to Everybody",
+            other_verify: "It's a Secret to Everybodz",
+        },
+    }
+}
+
+pub fn body(p: Provider) -> Vec<u8> {
+    match p {
+        Provider::Twilio => b"CallSid=CA123&From=15551234&To=15550000&Body=hello".to_vec(),
+        Provider::Linear => format!(
+            r#"{{"action":"create","type":"Issue","webhookTimestamp":{}}}"#,
+            TS * 1000
+        )
+        .into_bytes(),
+        _ => br#"{"event":"ping","n":42}"#.to_vec(),
+    }
+}
+
+pub fn now() -> SystemTime {
+    at(TS)
+}
+
+pub fn at(unix: i64) -> SystemTime {
+    if unix >= 0 {
+        UNIX_EPOCH + Duration::from_secs(unix as u64)
+    } else {
+        UNIX_EPOCH - Duration::from_secs(unix.unsigned_abs())
+    }
+}
+
+pub fn verifier(p: Provider) -> Verifier {
+    verifier_with(p, keys(p).verify)
+}
+
+pub fn verifier_with(p: Provider, secret: &str) -> Verifier {
+    Verifier::builder(p)
+        .secret(secret)
+        .public_url(ORIGIN)
+        .build()
+        .expect("test verifier")
+}
+
+pub fn sign(p: Provider, body: &[u8], ts: i64) -> HeaderMap {
+    Signer::new(p, keys(p).sign)
+        .expect("test signer")
+        .sign(
+            &Delivery::new(body.to_vec())
+                .id("msg_2KWPBgLlAfxdpx2AI54pPJ85f4W")
+                .timestamp(ts)
+                .url(format!("{ORIGIN}{PATH}")),
+        )
+        .expect("sign")
+}
+
+pub fn check(v: &Verifier, headers: &HeaderMap, body: &[u8], now: SystemTime) -> Result<Verified, Rejection> {
+    v.verify_at(&Method::POST, &Uri::from_static(PATH), headers, body, now)
+}
+
+/// The names of the headers a provider's signer sets, signature header first.
+pub fn signed_headers(p: Provider) -> Vec<HeaderName> {
+    let h = sign(p, &body(p), TS);
+    let sig = signature_header(p);
+    let mut names = vec![sig.clone()];
+    names.extend(h.keys().filter(|k| **k != sig).cloned());
+    names
+}
+
+pub fn signature_header(p: Provider) -> HeaderName {
+    let name = match p {
+        Provider::StandardWebhooks | Provider::StandardWebhooksV1a => "webhook-signature",
+        Provider::Svix => "svix-signature",
+        Provider::Stripe => "stripe-signature",
+        Provider::Github => "x-hub-signature-256",
+        Provider::Slack => "x-slack-signature",
+        Provider::Shopify => "x-shopify-hmac-sha256",
+        Provider::Gitlab => "x-gitlab-token",
+        Provider::Twilio => "x-twilio-signature",
+        Provider::Discord => "x-signature-ed25519",
+        Provider::Linear => "linear-signature",
+        Provider::Paddle => "paddle-signature",
+        Provider::Square => "x-square-hmacsha256-signature",
+        Provider::Zoom => "x-zm-signature",
+        other => panic!("add {other} to the test table"),
+    };
+    HeaderName::from_static(name)
+}
+
+/// The header carrying the timestamp on its own, if the provider has one.
+pub fn timestamp_header(p: Provider) -> Option<HeaderName> {
+    let name = match p {
+        Provider::StandardWebhooks | Provider::StandardWebhooksV1a => "webhook-timestamp",
+        Provider::Svix => "svix-timestamp",
+        Provider::Slack => "x-slack-request-timestamp",
+        Provider::Discord => "x-signature-timestamp",
+        Provider::Zoom => "x-zm-request-timestamp",
+        _ => return None,
+    };
+    Some(HeaderName::from_static(name))
+}
+
+/// The encoded signature: every layout here ends the header value with it.
+pub fn signature_len(p: Provider) -> usize {
+    match p {
+        Provider::Gitlab => keys(p).sign.len(),
+        Provider::Twilio => 28,
+        Provider::Shopify | Provider::Square | Provider::StandardWebhooks | Provider::Svix => 44,
+        Provider::StandardWebhooksV1a => 88,
+        Provider::Discord => 128,
+        _ => 64,
+    }
+}
+
+pub fn with_header(headers: &HeaderMap, name: &HeaderName, value: &[u8]) -> Option<HeaderMap> {
+    let value = HeaderValue::from_bytes(value).ok()?;
+    let mut h = headers.clone();
+    h.insert(name.clone(), value);
+    Some(h)
+}
