@@ -40,6 +40,11 @@ impl Scheme {
         &self.name
     }
 
+    /// The header that carries the signature (or, for plain-token schemes, the token).
+    pub fn signature_header(&self) -> &HeaderName {
+        &self.signature_header
+    }
+
     /// Whether the scheme signs the request URL (then the verifier needs the public URL).
     pub fn signs_url(&self) -> bool {
         self.message.iter().any(|p| matches!(p, Part::Url))

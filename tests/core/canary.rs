@@ -15,7 +15,11 @@ const BODY: &str = r#"{"note":"CANARYbody51c2","webhookTimestamp":1700000000000}
 fn leaks(text: &str) -> bool {
     ["CANARYsecret", "CANARYbody"].iter().any(|canary| {
         let bytes = canary.as_bytes();
-        let decimal = bytes.iter().map(u8::to_string).collect::<Vec<_>>().join(", ");
+        let decimal = bytes
+            .iter()
+            .map(u8::to_string)
+            .collect::<Vec<_>>()
+            .join(", ");
         text.contains(canary) || text.contains(&hex::encode(bytes)) || text.contains(&decimal)
     })
 }
@@ -52,7 +56,11 @@ fn no_public_type_or_rejection_path_prints_the_secret_or_the_body() {
             } else {
                 SECRET
             };
-            let v = Verifier::builder(p).secret(secret).public_url(ORIGIN).build().unwrap();
+            let v = Verifier::builder(p)
+                .secret(secret)
+                .public_url(ORIGIN)
+                .build()
+                .unwrap();
             let builder = Verifier::builder(p).secret(secret);
             printed += &format!("{v:?} {builder:?}");
             let signer = Signer::new(p, secret).unwrap();
@@ -68,7 +76,12 @@ fn no_public_type_or_rejection_path_prints_the_secret_or_the_body() {
             let sig = signature_header(p);
             // Every rejection path we can reach from the outside.
             let mut variants: Vec<HeaderMap> = vec![HeaderMap::new()];
-            for bad in [&b"CANARYsecret7f3a9"[..], b"v1,CANARYbody", b"sha256=zz", b""] {
+            for bad in [
+                &b"CANARYsecret7f3a9"[..],
+                b"v1,CANARYbody",
+                b"sha256=zz",
+                b"",
+            ] {
                 let mut h = good.clone();
                 h.insert(sig.clone(), HeaderValue::from_bytes(bad).unwrap());
                 variants.push(h);
@@ -94,12 +107,17 @@ fn no_public_type_or_rejection_path_prints_the_secret_or_the_body() {
         ] {
             printed += &format!("{e} {e:?}");
         }
-        let ring = Keyring::new().with("k1", Secret::from_text(SECRET).unwrap()).unwrap();
+        let ring = Keyring::new()
+            .with("k1", Secret::from_text(SECRET).unwrap())
+            .unwrap();
         printed += &format!("{ring:?} {:?}", Provider::Stripe.scheme());
         printed += &format!("{:?}", HeaderName::from_static("x"));
     });
     let logs = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
-    assert!(printed.len() > 1000, "the test printed too little to mean anything");
+    assert!(
+        printed.len() > 1000,
+        "the test printed too little to mean anything"
+    );
     assert!(!leaks(&printed), "leak in Debug/Display/errors: {printed}");
     assert!(!leaks(&logs), "leak in logs: {logs}");
 }

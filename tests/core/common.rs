@@ -90,7 +90,12 @@ pub fn sign(p: Provider, body: &[u8], ts: i64) -> HeaderMap {
         .expect("sign")
 }
 
-pub fn check(v: &Verifier, headers: &HeaderMap, body: &[u8], now: SystemTime) -> Result<Verified, Rejection> {
+pub fn check(
+    v: &Verifier,
+    headers: &HeaderMap,
+    body: &[u8],
+    now: SystemTime,
+) -> Result<Verified, Rejection> {
     v.verify_at(&Method::POST, &Uri::from_static(PATH), headers, body, now)
 }
 

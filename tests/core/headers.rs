@@ -24,7 +24,11 @@ fn every_required_header_duplicated_is_refused_for_every_preset() {
                 for valid_first in [true, false] {
                     let mut m = h.clone();
                     m.remove(&name);
-                    let (a, c) = if valid_first { (&original, &extra) } else { (&extra, &original) };
+                    let (a, c) = if valid_first {
+                        (&original, &extra)
+                    } else {
+                        (&extra, &original)
+                    };
                     m.append(name.clone(), a.clone());
                     m.append(name.clone(), c.clone());
                     assert_eq!(
@@ -66,11 +70,22 @@ fn a_repeated_timestamp_inside_one_value_is_refused() {
     let h = sign(p, &b, TS);
     let value = h["stripe-signature"].to_str().unwrap().to_owned();
     let v = verifier(p);
-    for mutated in [format!("{value},t={TS}"), format!("t={TS},{value}"), format!("t=1,{value}")] {
-        let m = with_header(&h, &HeaderName::from_static("stripe-signature"), mutated.as_bytes()).unwrap();
+    for mutated in [
+        format!("{value},t={TS}"),
+        format!("t={TS},{value}"),
+        format!("t=1,{value}"),
+    ] {
+        let m = with_header(
+            &h,
+            &HeaderName::from_static("stripe-signature"),
+            mutated.as_bytes(),
+        )
+        .unwrap();
         assert_eq!(
             check(&v, &m, &b, now()),
-            Err(Rejection::MalformedHeader(HeaderName::from_static("stripe-signature"))),
+            Err(Rejection::MalformedHeader(HeaderName::from_static(
+                "stripe-signature"
+            ))),
             "{mutated}"
         );
     }
@@ -82,13 +97,21 @@ fn more_than_eight_entries_are_refused_even_with_a_valid_one() {
     let good = h["webhook-signature"].to_str().unwrap().to_owned();
     let filler = format!("v1,{}=", "A".repeat(43));
     let name = HeaderName::from_static("webhook-signature");
-    let eight = std::iter::repeat_n(filler.as_str(), 7).chain([good.as_str()]).collect::<Vec<_>>().join(" ");
+    let eight = std::iter::repeat_n(filler.as_str(), 7)
+        .chain([good.as_str()])
+        .collect::<Vec<_>>()
+        .join(" ");
     let m = with_header(&h, &name, eight.as_bytes()).unwrap();
-    assert!(check(&v, &m, &b, now()).is_ok(), "8 entries are within the bound");
+    assert!(
+        check(&v, &m, &b, now()).is_ok(),
+        "8 entries are within the bound"
+    );
     let nine = format!("{filler} {eight}");
     let m = with_header(&h, &name, nine.as_bytes()).unwrap();
     assert_eq!(check(&v, &m, &b, now()), Err(Rejection::TooManySignatures));
-    let thousand = std::iter::repeat_n(filler.as_str(), 1000).collect::<Vec<_>>().join(" ");
+    let thousand = std::iter::repeat_n(filler.as_str(), 1000)
+        .collect::<Vec<_>>()
+        .join(" ");
     let m = with_header(&h, &name, thousand.as_bytes()).unwrap();
     assert!(check(&v, &m, &b, now()).is_err());
 }
@@ -119,7 +142,11 @@ fn ids_outside_the_charset_or_too_long_are_refused_before_any_mac() {
     let long = "a".repeat(257);
     for bad in ["msg.1", "msg 1", "msg/1", "", "msg%2e", long.as_str()] {
         let m = with_header(&h, &name, bad.as_bytes()).unwrap();
-        assert_eq!(check(&v, &m, &b, now()), Err(Rejection::MalformedHeader(name.clone())), "{bad:?}");
+        assert_eq!(
+            check(&v, &m, &b, now()),
+            Err(Rejection::MalformedHeader(name.clone())),
+            "{bad:?}"
+        );
     }
 }
 
@@ -129,7 +156,10 @@ fn id_dot_ambiguity_cannot_move_bytes_between_id_and_body() {
     // would need a '.' in the id, which is refused, so the shift is impossible.
     let (v, h, b) = sw();
     let mut m = h.clone();
-    m.insert("webhook-id", HeaderValue::from_static("msg_2KWPBgLlAfxdpx2AI54pPJ85f4W.1700000000"));
+    m.insert(
+        "webhook-id",
+        HeaderValue::from_static("msg_2KWPBgLlAfxdpx2AI54pPJ85f4W.1700000000"),
+    );
     assert!(check(&v, &m, &b, now()).is_err());
 }
 
@@ -139,7 +169,10 @@ fn oversized_header_values_are_refused_without_work() {
     let name = HeaderName::from_static("webhook-signature");
     let huge = format!("v1,{}", "A".repeat(10_000));
     let m = with_header(&h, &name, huge.as_bytes()).unwrap();
-    assert_eq!(check(&v, &m, &b, now()), Err(Rejection::MalformedHeader(name)));
+    assert_eq!(
+        check(&v, &m, &b, now()),
+        Err(Rejection::MalformedHeader(name))
+    );
 }
 
 #[test]
@@ -150,10 +183,17 @@ fn encodings_must_be_canonical() {
     let h = sign(p, &b, TS);
     let value = h["x-hub-signature-256"].to_str().unwrap();
     let upper = format!("sha256={}", value["sha256=".len()..].to_uppercase());
-    let m = with_header(&h, &HeaderName::from_static("x-hub-signature-256"), upper.as_bytes()).unwrap();
+    let m = with_header(
+        &h,
+        &HeaderName::from_static("x-hub-signature-256"),
+        upper.as_bytes(),
+    )
+    .unwrap();
     assert_eq!(
         check(&verifier(p), &m, &b, now()),
-        Err(Rejection::MalformedHeader(HeaderName::from_static("x-hub-signature-256")))
+        Err(Rejection::MalformedHeader(HeaderName::from_static(
+            "x-hub-signature-256"
+        )))
     );
     // Unpadded and URL-safe base64 of a valid Shopify MAC are refused.
     let p = Provider::Shopify;
@@ -161,12 +201,19 @@ fn encodings_must_be_canonical() {
     let h = sign(p, &b, TS);
     let value = h["x-shopify-hmac-sha256"].to_str().unwrap().to_owned();
     let name = HeaderName::from_static("x-shopify-hmac-sha256");
-    for variant in [value.trim_end_matches('=').to_owned(), value.replace('+', "-").replace('/', "_")] {
+    for variant in [
+        value.trim_end_matches('=').to_owned(),
+        value.replace('+', "-").replace('/', "_"),
+    ] {
         if variant == value {
             continue;
         }
         let m = with_header(&h, &name, variant.as_bytes()).unwrap();
-        assert_eq!(check(&verifier(p), &m, &b, now()), Err(Rejection::MalformedHeader(name.clone())), "{variant}");
+        assert_eq!(
+            check(&verifier(p), &m, &b, now()),
+            Err(Rejection::MalformedHeader(name.clone())),
+            "{variant}"
+        );
     }
 }
 
@@ -176,23 +223,57 @@ fn every_rejection_has_a_stable_code_and_a_4xx_or_pipeline_status() {
     let name = HeaderName::from_static("x");
     let all = [
         (Rejection::MissingSignature, "missing_signature", 401),
-        (Rejection::MissingHeader(name.clone()), "missing_header", 401),
-        (Rejection::DuplicateHeader(name.clone()), "duplicate_header", 400),
+        (
+            Rejection::MissingHeader(name.clone()),
+            "missing_header",
+            401,
+        ),
+        (
+            Rejection::DuplicateHeader(name.clone()),
+            "duplicate_header",
+            400,
+        ),
         (Rejection::MalformedHeader(name), "malformed_header", 400),
         (Rejection::TooManySignatures, "too_many_signatures", 400),
         (Rejection::SignatureMismatch, "signature_mismatch", 401),
-        (Rejection::TimestampOutOfWindow, "timestamp_out_of_window", 401),
+        (
+            Rejection::TimestampOutOfWindow,
+            "timestamp_out_of_window",
+            401,
+        ),
         (Rejection::MalformedPayload, "malformed_payload", 400),
         (Rejection::PayloadTooLarge, "payload_too_large", 413),
         (Rejection::BodyTimeout, "body_timeout", 408),
         (Rejection::UnsupportedEncoding, "unsupported_encoding", 415),
-        (Rejection::RateLimited { retry_after: Duration::from_secs(2) }, "rate_limited", 429),
-        (Rejection::DeliveryInFlight { retry_after: Duration::from_secs(2) }, "delivery_in_flight", 409),
-        (Rejection::Unavailable { retry_after: Duration::from_secs(2) }, "unavailable", 503),
+        (
+            Rejection::RateLimited {
+                retry_after: Duration::from_secs(2),
+            },
+            "rate_limited",
+            429,
+        ),
+        (
+            Rejection::DeliveryInFlight {
+                retry_after: Duration::from_secs(2),
+            },
+            "delivery_in_flight",
+            409,
+        ),
+        (
+            Rejection::Unavailable {
+                retry_after: Duration::from_secs(2),
+            },
+            "unavailable",
+            503,
+        ),
     ];
     for (r, code, status) in all {
         assert_eq!(r.code(), code);
         assert_eq!(r.status().as_u16(), status, "{code}");
-        assert_eq!(r.retry_after().is_some(), matches!(status, 409 | 429 | 503), "{code}");
+        assert_eq!(
+            r.retry_after().is_some(),
+            matches!(status, 409 | 429 | 503),
+            "{code}"
+        );
     }
 }

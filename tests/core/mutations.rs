@@ -126,31 +126,76 @@ fn a_valid_signature_of_another_scheme_version_is_never_a_fallback() {
     let secret = "whsec_test_secret";
     let b = br#"{"id":"evt_1"}"#;
     let stripe = verifier_with(Provider::Stripe, secret);
-    let v0 = hmac_sha256_hex(secret.as_bytes(), format!("{TS}.").as_bytes().iter().chain(b).copied().collect::<Vec<_>>().as_slice());
+    let v0 = hmac_sha256_hex(
+        secret.as_bytes(),
+        format!("{TS}.")
+            .as_bytes()
+            .iter()
+            .chain(b)
+            .copied()
+            .collect::<Vec<_>>()
+            .as_slice(),
+    );
     let mut h = HeaderMap::new();
-    h.insert("stripe-signature", HeaderValue::from_str(&format!("t={TS},v0={v0}")).unwrap());
-    assert_eq!(check(&stripe, &h, b, now()), Err(Rejection::MissingSignature));
+    h.insert(
+        "stripe-signature",
+        HeaderValue::from_str(&format!("t={TS},v0={v0}")).unwrap(),
+    );
+    assert_eq!(
+        check(&stripe, &h, b, now()),
+        Err(Rejection::MissingSignature)
+    );
     // The same MAC under v1 is accepted, so the refusal above is about the version only.
-    h.insert("stripe-signature", HeaderValue::from_str(&format!("t={TS},v1={v0}")).unwrap());
+    h.insert(
+        "stripe-signature",
+        HeaderValue::from_str(&format!("t={TS},v1={v0}")).unwrap(),
+    );
     assert!(check(&stripe, &h, b, now()).is_ok());
     // v0 valid + v1 invalid: still refused.
     let bad = "0".repeat(64);
-    h.insert("stripe-signature", HeaderValue::from_str(&format!("t={TS},v0={v0},v1={bad}")).unwrap());
-    assert_eq!(check(&stripe, &h, b, now()), Err(Rejection::SignatureMismatch));
+    h.insert(
+        "stripe-signature",
+        HeaderValue::from_str(&format!("t={TS},v0={v0},v1={bad}")).unwrap(),
+    );
+    assert_eq!(
+        check(&stripe, &h, b, now()),
+        Err(Rejection::SignatureMismatch)
+    );
 
     // GitHub: a valid SHA-1 MAC, in either header, is never accepted.
     let key = "It's a Secret to Everybody";
     let github = verifier_with(Provider::Github, key);
     let sha1 = hmac_sha1_hex(key.as_bytes(), b);
     let mut h = HeaderMap::new();
-    h.insert("x-hub-signature", HeaderValue::from_str(&format!("sha1={sha1}")).unwrap());
-    assert_eq!(check(&github, &h, b, now()), Err(Rejection::MissingSignature));
-    h.insert("x-hub-signature-256", HeaderValue::from_str(&format!("sha1={sha1}")).unwrap());
-    assert_eq!(check(&github, &h, b, now()), Err(Rejection::MissingSignature));
+    h.insert(
+        "x-hub-signature",
+        HeaderValue::from_str(&format!("sha1={sha1}")).unwrap(),
+    );
+    assert_eq!(
+        check(&github, &h, b, now()),
+        Err(Rejection::MissingSignature)
+    );
+    h.insert(
+        "x-hub-signature-256",
+        HeaderValue::from_str(&format!("sha1={sha1}")).unwrap(),
+    );
+    assert_eq!(
+        check(&github, &h, b, now()),
+        Err(Rejection::MissingSignature)
+    );
 
     // Standard Webhooks: a valid v1a (Ed25519) entry does not satisfy the HMAC v1 verifier.
-    let v1a = sign(Provider::StandardWebhooksV1a, &body(Provider::StandardWebhooks), TS);
-    assert!(v1a["webhook-signature"].to_str().unwrap().starts_with("v1a,"));
+    let v1a = sign(
+        Provider::StandardWebhooksV1a,
+        &body(Provider::StandardWebhooks),
+        TS,
+    );
+    assert!(
+        v1a["webhook-signature"]
+            .to_str()
+            .unwrap()
+            .starts_with("v1a,")
+    );
     let sw = verifier(Provider::StandardWebhooks);
     assert_eq!(
         check(&sw, &v1a, &body(Provider::StandardWebhooks), now()),
@@ -164,7 +209,11 @@ fn a_different_secret_is_rejected_for_every_preset() {
         let b = body(p);
         let h = sign(p, &b, TS);
         let v = verifier_with(p, keys(p).other_verify);
-        assert_eq!(check(&v, &h, &b, now()), Err(Rejection::SignatureMismatch), "{p}");
+        assert_eq!(
+            check(&v, &h, &b, now()),
+            Err(Rejection::SignatureMismatch),
+            "{p}"
+        );
     }
 }
 
@@ -191,8 +240,17 @@ fn several_offered_signatures_any_one_valid_is_enough() {
     let good = h["webhook-signature"].to_str().unwrap().to_owned();
     let bad = format!("v1,{}", "A".repeat(43) + "=");
     let v = verifier(p);
-    for value in [format!("{bad} {good}"), format!("{good} {bad}"), format!("v1a,xyz= {good}")] {
-        let m = with_header(&h, &HeaderName::from_static("webhook-signature"), value.as_bytes()).unwrap();
+    for value in [
+        format!("{bad} {good}"),
+        format!("{good} {bad}"),
+        format!("v1a,xyz= {good}"),
+    ] {
+        let m = with_header(
+            &h,
+            &HeaderName::from_static("webhook-signature"),
+            value.as_bytes(),
+        )
+        .unwrap();
         assert!(check(&v, &m, &b, now()).is_ok(), "{value}");
     }
 }

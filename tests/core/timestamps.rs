@@ -46,9 +46,15 @@ fn stripe(ts: &str) -> Option<HeaderMap> {
 }
 
 fn slack(ts: &str) -> HeaderMap {
-    let sig = mac(SLACK_SECRET.as_bytes(), &[b"v0:", ts.as_bytes(), b":", BODY]);
+    let sig = mac(
+        SLACK_SECRET.as_bytes(),
+        &[b"v0:", ts.as_bytes(), b":", BODY],
+    );
     let mut h = HeaderMap::new();
-    h.insert("x-slack-request-timestamp", HeaderValue::from_str(ts).unwrap());
+    h.insert(
+        "x-slack-request-timestamp",
+        HeaderValue::from_str(ts).unwrap(),
+    );
     let value = format!("v0={}", hex::encode(sig));
     h.insert("x-slack-signature", HeaderValue::from_str(&value).unwrap());
     h
@@ -67,7 +73,9 @@ fn all_three(ts: &str, now_unix: i64) -> [Result<hookguard::Verified, Rejection>
     let now = at(now_unix);
     [
         check(&sw, &standard(ts), BODY, now),
-        stripe(ts).map_or(Err(Rejection::MalformedPayload), |h| check(&st, &h, BODY, now)),
+        stripe(ts).map_or(Err(Rejection::MalformedPayload), |h| {
+            check(&st, &h, BODY, now)
+        }),
         check(&sl, &slack(ts), BODY, now),
     ]
 }
@@ -139,14 +147,22 @@ fn extreme_clocks_do_not_overflow() {
         std::time::UNIX_EPOCH - std::time::Duration::from_secs(u32::MAX as u64 * 100),
         std::time::UNIX_EPOCH + std::time::Duration::from_secs(u64::MAX / 4),
     ] {
-        assert_eq!(check(&sw, &h, BODY, now), Err(Rejection::TimestampOutOfWindow));
+        assert_eq!(
+            check(&sw, &h, BODY, now),
+            Err(Rejection::TimestampOutOfWindow)
+        );
     }
 }
 
 #[test]
 fn tolerance_is_configurable_within_bounds_and_zero_is_never_off() {
     use std::time::Duration;
-    let build = |d| Verifier::builder(Provider::Slack).secret(SLACK_SECRET).tolerance(d).build();
+    let build = |d| {
+        Verifier::builder(Provider::Slack)
+            .secret(SLACK_SECRET)
+            .tolerance(d)
+            .build()
+    };
     assert!(build(Duration::from_secs(0)).is_err());
     assert!(build(Duration::from_secs(86_401)).is_err());
     assert!(build(Duration::from_secs(1)).is_ok());
@@ -159,7 +175,10 @@ fn tolerance_is_configurable_within_bounds_and_zero_is_never_off() {
         .unwrap();
     let h = slack("1700000000");
     assert!(check(&exact, &h, BODY, at(TS)).is_ok());
-    assert_eq!(check(&exact, &h, BODY, at(TS + 1)), Err(Rejection::TimestampOutOfWindow));
+    assert_eq!(
+        check(&exact, &h, BODY, at(TS + 1)),
+        Err(Rejection::TimestampOutOfWindow)
+    );
 
     let one = Verifier::builder(Provider::Slack)
         .secret(SLACK_SECRET)
@@ -167,7 +186,10 @@ fn tolerance_is_configurable_within_bounds_and_zero_is_never_off() {
         .build()
         .unwrap();
     assert!(check(&one, &h, BODY, at(TS + 60)).is_ok());
-    assert_eq!(check(&one, &h, BODY, at(TS - 61)), Err(Rejection::TimestampOutOfWindow));
+    assert_eq!(
+        check(&one, &h, BODY, at(TS - 61)),
+        Err(Rejection::TimestampOutOfWindow)
+    );
 }
 
 #[test]
@@ -182,15 +204,27 @@ fn linear_body_timestamp_is_checked_in_milliseconds() {
         h
     };
     let ms = TS * 1000;
-    for (delta_ms, ok) in [(0, true), (300_000, true), (-300_000, true), (300_001, false), (-300_001, false)] {
+    for (delta_ms, ok) in [
+        (0, true),
+        (300_000, true),
+        (-300_000, true),
+        (300_001, false),
+        (-300_001, false),
+    ] {
         let b = body(ms + delta_ms);
         let r = check(&v, &signed(&b), &b, at(TS));
         assert_eq!(r.is_ok(), ok, "delta {delta_ms} ms: {r:?}");
     }
     let no_ts = br#"{"type":"Issue"}"#;
-    assert_eq!(check(&v, &signed(no_ts), no_ts, at(TS)), Err(Rejection::MalformedPayload));
+    assert_eq!(
+        check(&v, &signed(no_ts), no_ts, at(TS)),
+        Err(Rejection::MalformedPayload)
+    );
     let dup = br#"{"webhookTimestamp":1700000000000,"webhookTimestamp":1}"#;
-    assert_eq!(check(&v, &signed(dup), dup, at(TS)), Err(Rejection::MalformedPayload));
+    assert_eq!(
+        check(&v, &signed(dup), dup, at(TS)),
+        Err(Rejection::MalformedPayload)
+    );
 }
 
 fn malformed() -> Rejection {

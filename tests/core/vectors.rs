@@ -36,14 +36,21 @@ fn run_file(path: &std::path::Path, out: &mut Outcome) -> Provider {
             _ => false,
         };
         if !matches {
-            out.failures.push(format!("{name}: expected {expect} ({wanted_id:?}), got {got:?}"));
+            out.failures.push(format!(
+                "{name}: expected {expect} ({wanted_id:?}), got {got:?}"
+            ));
         }
     }
     provider
 }
 
 fn run_case(provider: Provider, case: &Value) -> Result<String, String> {
-    let secrets: Vec<&str> = case["secrets"].as_array().unwrap().iter().map(|s| s.as_str().unwrap()).collect();
+    let secrets: Vec<&str> = case["secrets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap())
+        .collect();
     let mut builder = Verifier::builder(provider).secrets(secrets.iter().copied());
     if let Some(t) = case.get("tolerance").and_then(Value::as_u64) {
         builder = builder.dangerous_unchecked_tolerance(Duration::from_secs(t));
@@ -51,14 +58,23 @@ fn run_case(provider: Provider, case: &Value) -> Result<String, String> {
     let uri: Uri = match case.get("url").and_then(Value::as_str) {
         Some(url) => {
             let uri: Uri = url.parse().unwrap();
-            builder = builder.public_url(&format!("{}://{}", uri.scheme_str().unwrap(), uri.authority().unwrap()));
+            builder = builder.public_url(&format!(
+                "{}://{}",
+                uri.scheme_str().unwrap(),
+                uri.authority().unwrap()
+            ));
             uri
         }
         None => Uri::from_static("/webhook"),
     };
     let verifier = builder.build().map_err(|e| format!("config error: {e}"))?;
     let mut headers = HeaderMap::new();
-    let pairs = |key: &str| case.get(key).and_then(Value::as_array).cloned().unwrap_or_default();
+    let pairs = |key: &str| {
+        case.get(key)
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default()
+    };
     for pair in pairs("headers") {
         let name = HeaderName::from_bytes(pair[0].as_str().unwrap().as_bytes()).unwrap();
         let value = HeaderValue::from_str(pair[1].as_str().unwrap()).unwrap();
@@ -74,7 +90,13 @@ fn run_case(provider: Provider, case: &Value) -> Result<String, String> {
         (None, Some(b)) => STANDARD.decode(b.as_str().unwrap()).unwrap(),
         _ => panic!("exactly one of body, body_base64"),
     };
-    let method = Method::from_bytes(case.get("method").and_then(Value::as_str).unwrap_or("POST").as_bytes()).unwrap();
+    let method = Method::from_bytes(
+        case.get("method")
+            .and_then(Value::as_str)
+            .unwrap_or("POST")
+            .as_bytes(),
+    )
+    .unwrap();
     let now = at(case["now"].as_i64().unwrap());
     verifier
         .verify_at(&method, &uri, &headers, &body, now)
@@ -85,16 +107,41 @@ fn run_case(provider: Provider, case: &Value) -> Result<String, String> {
 #[test]
 fn every_official_vector_has_the_expected_outcome() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors");
-    let mut out = Outcome { cases: 0, negative: 0, failures: Vec::new() };
+    let mut out = Outcome {
+        cases: 0,
+        negative: 0,
+        failures: Vec::new(),
+    };
     let mut covered = Vec::new();
-    let mut files: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     files.sort();
-    for path in files.iter().filter(|p| p.extension().is_some_and(|e| e == "json")) {
+    for path in files
+        .iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+    {
         covered.push(run_file(path, &mut out));
     }
-    println!("{} vectors, {} negative, {} failures", out.cases, out.negative, out.failures.len());
-    assert!(out.failures.is_empty(), "{} failures:\n{}", out.failures.len(), out.failures.join("\n"));
-    assert!(out.cases >= 60 && out.negative >= 40, "{} cases, {} negative", out.cases, out.negative);
+    println!(
+        "{} vectors, {} negative, {} failures",
+        out.cases,
+        out.negative,
+        out.failures.len()
+    );
+    assert!(
+        out.failures.is_empty(),
+        "{} failures:\n{}",
+        out.failures.len(),
+        out.failures.join("\n")
+    );
+    assert!(
+        out.cases >= 60 && out.negative >= 40,
+        "{} cases, {} negative",
+        out.cases,
+        out.negative
+    );
     for p in Provider::ALL {
         assert!(covered.contains(p), "no vectors for {p}");
     }
