@@ -176,6 +176,10 @@ pub enum ConfigError {
     /// The scheme needs a crate feature that is not enabled.
     #[error("this scheme needs the `{0}` feature")]
     FeatureDisabled(&'static str),
+    /// Replay timings are inconsistent: the lease must exceed the handler timeout, the
+    /// retention must be at least the lease, and timeouts must be non-zero.
+    #[error("replay timings: need lease > handler timeout > 0, retain >= lease, store timeout > 0")]
+    InvalidReplayTiming,
     /// A delivery given to the signer lacks what the scheme signs, or has an invalid value.
     #[error("cannot sign: {0}")]
     InvalidDelivery(&'static str),

@@ -47,10 +47,12 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod body_field;
+pub mod clock;
 mod crypto;
 mod error;
 mod provider;
 mod providers;
+pub mod replay;
 mod scheme;
 mod secret;
 mod sign;

@@ -1,0 +1,352 @@
+//! [`ReplayGuard`]: runs a handler under a claim; completes on success, releases on failure.
+
+use std::fmt;
+use std::future::{Future, poll_fn};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
+use std::task::Poll;
+use std::time::Duration;
+
+use super::{Claim, ClaimToken, ReplayKey, ReplayStore, StoreError};
+use crate::error::{ConfigError, Rejection};
+
+/// Whether a handler's result means "the work is done" (the claim is completed) or not (the
+/// claim is released so the provider's retry runs the handler again).
+pub trait HandlerOutcome {
+    /// `true` when the delivery was processed and must not run again.
+    fn succeeded(&self) -> bool;
+}
+
+impl<T, E> HandlerOutcome for Result<T, E> {
+    fn succeeded(&self) -> bool {
+        self.is_ok()
+    }
+}
+
+impl<B> HandlerOutcome for http::Response<B> {
+    fn succeeded(&self) -> bool {
+        self.status().is_success()
+    }
+}
+
+impl HandlerOutcome for http::StatusCode {
+    fn succeeded(&self) -> bool {
+        self.is_success()
+    }
+}
+
+impl HandlerOutcome for bool {
+    fn succeeded(&self) -> bool {
+        *self
+    }
+}
+
+/// What happened to a delivery under the guard.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Guarded<R> {
+    /// The handler ran and returned this; the claim was completed if it
+    /// [succeeded](HandlerOutcome::succeeded), released otherwise.
+    Ran(R),
+    /// The delivery was handled before; the handler did not run. Answer 2xx so the provider
+    /// stops retrying.
+    Duplicate,
+    /// The handler panicked; the claim was released. Answer 5xx so the provider retries.
+    Panicked,
+    /// The handler did not finish within the handler timeout; the claim was released.
+    /// Answer 5xx so the provider retries.
+    TimedOut,
+}
+
+/// Default lease of a claim: longer than the default handler timeout, so a live handler never
+/// loses its claim, and short enough that a crashed owner blocks retries only briefly.
+pub const DEFAULT_LEASE: Duration = Duration::from_secs(60);
+/// Default retention of a done id: 3 days, at least the retry horizon of Stripe, Svix and
+/// Standard Webhooks senders.
+pub const DEFAULT_RETAIN: Duration = Duration::from_secs(3 * 24 * 3600);
+/// Default handler timeout.
+pub const DEFAULT_HANDLER_TIMEOUT: Duration = Duration::from_secs(30);
+/// Default timeout of one store call.
+pub const DEFAULT_STORE_TIMEOUT: Duration = Duration::from_secs(2);
+/// `Retry-After` sent when the store is unavailable.
+pub const UNAVAILABLE_RETRY_AFTER: Duration = Duration::from_secs(5);
+
+/// Runs handlers under claims in a [`ReplayStore`], so each delivery reaches its handler once.
+///
+/// - claim → handler → `complete` (keep the id for `retain`) when the handler succeeded;
+/// - handler failed, panicked or timed out → `release`, so the provider's retry runs it again;
+/// - already done → [`Guarded::Duplicate`] without running the handler;
+/// - someone else holds the claim → [`Rejection::DeliveryInFlight`] (409 + `Retry-After`);
+/// - the store fails or times out → [`Rejection::Unavailable`] (503 + `Retry-After`): the
+///   handler does not run without a claim (unless the dangerous fail-open option is set).
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// use hookguard::replay::{Guarded, MemoryStore, ReplayGuard, ReplayKey};
+/// # use hookguard::{Delivery, Provider, Signer, Verifier};
+/// # let headers = Signer::new(Provider::Github, "k").unwrap().sign(&Delivery::new(&b"{}"[..])).unwrap();
+/// # let verifier = Verifier::builder(Provider::Github).secret("k").build().unwrap();
+/// # let verified = verifier.verify(&http::Method::POST, &"/".parse().unwrap(), &headers, b"{}").unwrap();
+/// let guard = ReplayGuard::builder(MemoryStore::default()).build().unwrap();
+/// let key = ReplayKey::new("", &verified).unwrap();
+/// let first = guard.run(&key, || async { Ok::<_, ()>("processed") }).await.unwrap();
+/// assert!(matches!(first, Guarded::Ran(Ok("processed"))));
+/// let again = guard.run(&key, || async { Ok::<_, ()>("processed") }).await.unwrap();
+/// assert!(matches!(again, Guarded::Duplicate));
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct ReplayGuard {
+    store: Arc<dyn ReplayStore>,
+    lease: Duration,
+    retain: Duration,
+    handler_timeout: Duration,
+    store_timeout: Duration,
+    fail_open: bool,
+}
+
+impl fmt::Debug for ReplayGuard {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ReplayGuard")
+            .field("lease", &self.lease)
+            .field("retain", &self.retain)
+            .field("handler_timeout", &self.handler_timeout)
+            .field("store_timeout", &self.store_timeout)
+            .field("fail_open", &self.fail_open)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Builds a [`ReplayGuard`].
+pub struct ReplayGuardBuilder {
+    guard: ReplayGuard,
+}
+
+impl fmt::Debug for ReplayGuardBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.guard.fmt(f)
+    }
+}
+
+impl ReplayGuardBuilder {
+    /// How long a claim lasts before another attempt may take it over. Defaults to 60 s.
+    /// Must exceed the handler timeout.
+    pub fn lease(mut self, lease: Duration) -> Self {
+        self.guard.lease = lease;
+        self
+    }
+
+    /// How long a done id is kept. Defaults to 3 days; choose at least your provider's retry
+    /// horizon (and at least twice the timestamp tolerance).
+    pub fn retain(mut self, retain: Duration) -> Self {
+        self.guard.retain = retain;
+        self
+    }
+
+    /// How long the handler may run before it counts as failed. Defaults to 30 s.
+    pub fn handler_timeout(mut self, timeout: Duration) -> Self {
+        self.guard.handler_timeout = timeout;
+        self
+    }
+
+    /// How long one store call may take before the store counts as unavailable. Defaults to
+    /// 2 s.
+    pub fn store_timeout(mut self, timeout: Duration) -> Self {
+        self.guard.store_timeout = timeout;
+        self
+    }
+
+    /// When the store fails at claim time, run the handler anyway, without replay
+    /// protection, logging a warning every time. Off by default: the default is 503, which
+    /// makes the provider retry later.
+    pub fn dangerous_fail_open(mut self) -> Self {
+        self.guard.fail_open = true;
+        self
+    }
+
+    /// Checks the configuration.
+    pub fn build(self) -> Result<ReplayGuard, ConfigError> {
+        let g = &self.guard;
+        let zero = Duration::ZERO;
+        if g.lease <= g.handler_timeout
+            || g.retain < g.lease
+            || g.handler_timeout == zero
+            || g.store_timeout == zero
+        {
+            return Err(ConfigError::InvalidReplayTiming);
+        }
+        Ok(self.guard)
+    }
+}
+
+fn seconds_at_least_one(d: Duration) -> Duration {
+    Duration::from_secs(d.as_secs() + u64::from(d.subsec_nanos() > 0)).max(Duration::from_secs(1))
+}
+
+/// Releases the claim if the guard's future is dropped while the handler runs (the client
+/// went away and the server cancelled the request), so the retry need not wait for the lease.
+struct ReleaseOnDrop {
+    store: Arc<dyn ReplayStore>,
+    key: ReplayKey,
+    token: Option<ClaimToken>,
+}
+
+impl Drop for ReleaseOnDrop {
+    fn drop(&mut self) {
+        let Some(token) = self.token.take() else {
+            return;
+        };
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return; // the lease will free it
+        };
+        let store = self.store.clone();
+        let key = self.key.clone();
+        runtime.spawn(async move {
+            let _ = store.release(&key, &token).await;
+        });
+    }
+}
+
+impl ReplayGuard {
+    /// Starts a builder over a store.
+    pub fn builder(store: impl ReplayStore) -> ReplayGuardBuilder {
+        Self::builder_shared(Arc::new(store))
+    }
+
+    /// Starts a builder over a shared store.
+    pub fn builder_shared(store: Arc<dyn ReplayStore>) -> ReplayGuardBuilder {
+        ReplayGuardBuilder {
+            guard: ReplayGuard {
+                store,
+                lease: DEFAULT_LEASE,
+                retain: DEFAULT_RETAIN,
+                handler_timeout: DEFAULT_HANDLER_TIMEOUT,
+                store_timeout: DEFAULT_STORE_TIMEOUT,
+                fail_open: false,
+            },
+        }
+    }
+
+    /// The store behind the guard.
+    pub fn store(&self) -> &Arc<dyn ReplayStore> {
+        &self.store
+    }
+
+    async fn bounded<T>(
+        &self,
+        call: impl Future<Output = Result<T, StoreError>>,
+    ) -> Result<T, StoreError> {
+        match tokio::time::timeout(self.store_timeout, call).await {
+            Ok(result) => result,
+            Err(_) => Err(StoreError::Timeout),
+        }
+    }
+
+    /// Runs `handler` for the delivery `key` at most once (see the type docs).
+    pub async fn run<F, Fut>(&self, key: &ReplayKey, handler: F) -> Result<Guarded<Fut::Output>, Rejection>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future,
+        Fut::Output: HandlerOutcome,
+    {
+        let token = match self.bounded(self.store.claim(key, self.lease)).await {
+            Ok(Claim::Claimed(token)) => token,
+            Ok(Claim::Done) => {
+                tracing::debug!(key = %key, "duplicate of a finished delivery");
+                return Ok(Guarded::Duplicate);
+            }
+            Ok(Claim::InFlight { remaining }) => {
+                tracing::debug!(key = %key, "delivery in flight");
+                return Err(Rejection::DeliveryInFlight {
+                    retry_after: seconds_at_least_one(remaining),
+                });
+            }
+            Err(error) if self.fail_open => {
+                tracing::warn!(key = %key, %error, "replay store failed: running the handler WITHOUT replay protection (dangerous_fail_open)");
+                return Ok(match self.execute(handler).await {
+                    Some(Ok(out)) => Guarded::Ran(out),
+                    Some(Err(())) => Guarded::Panicked,
+                    None => Guarded::TimedOut,
+                });
+            }
+            Err(error) => {
+                tracing::warn!(key = %key, %error, "replay store failed at claim: refusing with 503");
+                return Err(Rejection::Unavailable {
+                    retry_after: UNAVAILABLE_RETRY_AFTER,
+                });
+            }
+        };
+
+        let mut on_drop = ReleaseOnDrop {
+            store: self.store.clone(),
+            key: key.clone(),
+            token: Some(token.clone()),
+        };
+        let result = self.execute(handler).await;
+        on_drop.token = None;
+        match result {
+            Some(Ok(out)) if out.succeeded() => {
+                self.complete(key, &token).await;
+                Ok(Guarded::Ran(out))
+            }
+            Some(Ok(out)) => {
+                self.release(key, &token).await;
+                Ok(Guarded::Ran(out))
+            }
+            Some(Err(())) => {
+                tracing::error!(key = %key, "handler panicked: claim released for the retry");
+                self.release(key, &token).await;
+                Ok(Guarded::Panicked)
+            }
+            None => {
+                tracing::warn!(key = %key, "handler timed out: claim released for the retry");
+                self.release(key, &token).await;
+                Ok(Guarded::TimedOut)
+            }
+        }
+    }
+
+    /// Runs the handler with the timeout; `Some(Err(()))` if it panicked, `None` on timeout.
+    async fn execute<F, Fut>(&self, handler: F) -> Option<Result<Fut::Output, ()>>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future,
+    {
+        let Ok(future) = catch_unwind(AssertUnwindSafe(handler)) else {
+            return Some(Err(()));
+        };
+        let mut future = std::pin::pin!(future);
+        let caught = poll_fn(|cx| match catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(cx))) {
+            Ok(Poll::Ready(out)) => Poll::Ready(Ok(out)),
+            Ok(Poll::Pending) => Poll::Pending,
+            Err(_) => Poll::Ready(Err(())),
+        });
+        tokio::time::timeout(self.handler_timeout, caught).await.ok()
+    }
+
+    /// Marks done; one retry, since a lost completion lets a replay inside the lease's end
+    /// run the handler again. The handler's success stands either way: the work is done.
+    async fn complete(&self, key: &ReplayKey, token: &ClaimToken) {
+        for attempt in 0..2 {
+            match self.bounded(self.store.complete(key, token, self.retain)).await {
+                Ok(true) => return,
+                Ok(false) => {
+                    tracing::warn!(key = %key, "lease ran out before the handler finished: another attempt may have run it");
+                    return;
+                }
+                Err(error) if attempt == 0 => {
+                    tracing::warn!(key = %key, %error, "completing the claim failed: retrying once");
+                }
+                Err(error) => {
+                    tracing::error!(key = %key, %error, "completing the claim failed: the id is unmarked until the lease ends");
+                }
+            }
+        }
+    }
+
+    async fn release(&self, key: &ReplayKey, token: &ClaimToken) {
+        if let Err(error) = self.bounded(self.store.release(key, token)).await {
+            tracing::warn!(key = %key, %error, "releasing the claim failed: the retry waits for the lease to end");
+        }
+    }
+}

@@ -1,0 +1,286 @@
+//! [`MemoryStore`]: a bounded, sharded, expiring in-process replay store.
+
+use std::collections::HashMap;
+use std::collections::hash_map::{Entry, RandomState};
+use std::hash::{BuildHasher, BuildHasherDefault, Hasher};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use super::{Claim, ClaimToken, ReplayKey, ReplayStore, StoreError, StoreFuture};
+use crate::clock::{Clock, SystemClock};
+
+const SHARDS: usize = 32;
+/// Expired entries are swept from a shard at most once per this many inserts, unless the
+/// shard is full: reclaiming needs no background thread.
+const SWEEP_EVERY: u32 = 4096;
+/// Approximate memory per entry (hash-table slot of a 128-bit key and a 16-byte state, plus
+/// control byte and load-factor slack), used to turn a byte budget into an entry cap.
+pub const BYTES_PER_ENTRY: usize = 48;
+
+/// Keys are stored as a 128-bit keyed SipHash of the text key: 16 bytes per id whatever the id
+/// length, and the per-process random keys make collisions unforgeable.
+type Hash128 = u128;
+
+#[derive(Clone, Copy)]
+struct Slot {
+    /// Milliseconds on the store's clock.
+    expires: u64,
+    /// Low 64 bits of the owner's token; 0 = done.
+    owner: u64,
+}
+
+#[derive(Default)]
+struct IdentityHasher(u64);
+
+impl Hasher for IdentityHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        // Only u128 keys are hashed, through write_u128; this is a fallback for completeness.
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+    fn write_u128(&mut self, n: u128) {
+        self.0 = n as u64;
+    }
+}
+
+struct Shard {
+    map: HashMap<Hash128, Slot, BuildHasherDefault<IdentityHasher>>,
+    /// The earliest expiry among entries at the last sweep: sweeping earlier frees nothing.
+    next_expiry: u64,
+    inserts: u32,
+}
+
+impl Shard {
+    fn sweep(&mut self, now: u64) {
+        self.map.retain(|_, slot| slot.expires > now);
+        self.next_expiry = self.map.values().map(|s| s.expires).min().unwrap_or(u64::MAX);
+        self.inserts = 0;
+    }
+}
+
+/// An in-process [`ReplayStore`]: sharded, expiring, bounded.
+///
+/// When full of unexpired entries it refuses new claims ([`StoreError::Full`], answered 503)
+/// instead of evicting live ones, which would reopen the replay window for them. Expired
+/// entries are reclaimed as it goes; [`purge_expired`](Self::purge_expired) does it at once.
+///
+/// ```
+/// use hookguard::replay::MemoryStore;
+/// let store = MemoryStore::builder().max_entries(100_000).build();
+/// assert_eq!(store.len(), 0);
+/// ```
+#[derive(Clone)]
+pub struct MemoryStore {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    shards: Box<[Mutex<Shard>]>,
+    hashers: (RandomState, RandomState),
+    shard_cap: usize,
+    clock: Arc<dyn Clock>,
+}
+
+impl std::fmt::Debug for MemoryStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MemoryStore")
+            .field("len", &self.len())
+            .field("max_entries", &(self.inner.shard_cap * SHARDS))
+            .finish()
+    }
+}
+
+/// Builds a [`MemoryStore`].
+#[derive(Debug)]
+pub struct MemoryStoreBuilder {
+    max_entries: usize,
+    clock: Option<Arc<dyn Clock>>,
+}
+
+impl MemoryStoreBuilder {
+    /// The most entries (claims and retained ids) held at once. Defaults to 1 000 000
+    /// (about 48 MiB).
+    pub fn max_entries(mut self, n: usize) -> Self {
+        self.max_entries = n.max(SHARDS);
+        self
+    }
+
+    /// Caps memory instead: about [`BYTES_PER_ENTRY`] bytes per entry.
+    pub fn max_bytes(self, bytes: usize) -> Self {
+        self.max_entries(bytes / BYTES_PER_ENTRY)
+    }
+
+    /// The clock for expiry. Defaults to the system's monotonic clock.
+    pub fn clock(mut self, clock: impl Clock) -> Self {
+        self.clock = Some(Arc::new(clock));
+        self
+    }
+
+    /// Builds the store.
+    pub fn build(self) -> MemoryStore {
+        let shards = (0..SHARDS)
+            .map(|_| {
+                Mutex::new(Shard {
+                    map: HashMap::default(),
+                    next_expiry: u64::MAX,
+                    inserts: 0,
+                })
+            })
+            .collect();
+        MemoryStore {
+            inner: Arc::new(Inner {
+                shards,
+                hashers: (RandomState::new(), RandomState::new()),
+                shard_cap: self.max_entries.div_ceil(SHARDS),
+                clock: self.clock.unwrap_or_else(|| Arc::new(SystemClock::default())),
+            }),
+        }
+    }
+}
+
+impl Default for MemoryStore {
+    fn default() -> Self {
+        Self::builder().build()
+    }
+}
+
+fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+impl MemoryStore {
+    /// Starts a builder.
+    pub fn builder() -> MemoryStoreBuilder {
+        MemoryStoreBuilder {
+            max_entries: 1_000_000,
+            clock: None,
+        }
+    }
+
+    /// Entries held now, expired ones not yet reclaimed included.
+    pub fn len(&self) -> usize {
+        self.inner.shards.iter().map(|s| lock(s).map.len()).sum()
+    }
+
+    /// Whether it holds nothing.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Drops every expired entry now.
+    pub fn purge_expired(&self) {
+        let now = self.now();
+        for shard in self.inner.shards.iter() {
+            lock(shard).sweep(now);
+        }
+    }
+
+    fn now(&self) -> u64 {
+        millis(self.inner.clock.elapsed())
+    }
+
+    fn locate(&self, key: &ReplayKey) -> (Hash128, MutexGuard<'_, Shard>) {
+        let (a, b) = &self.inner.hashers;
+        let hash = (u128::from(a.hash_one(key.as_str())) << 64) | u128::from(b.hash_one(key.as_str()));
+        let shard = (hash as usize) % SHARDS;
+        (hash, lock(&self.inner.shards[shard]))
+    }
+
+    fn claim_now(&self, key: &ReplayKey, lease: Duration) -> Result<Claim, StoreError> {
+        let now = self.now();
+        let (hash, mut shard) = self.locate(key);
+        if shard.inserts >= SWEEP_EVERY && now >= shard.next_expiry {
+            shard.sweep(now);
+        }
+        if !shard.map.contains_key(&hash) && shard.map.len() >= self.inner.shard_cap {
+            if now >= shard.next_expiry {
+                shard.sweep(now);
+            }
+            if shard.map.len() >= self.inner.shard_cap {
+                return Err(StoreError::Full);
+            }
+        }
+        let token = ClaimToken::generate();
+        let fresh = Slot {
+            expires: now.saturating_add(millis(lease)),
+            owner: token.0 as u64,
+        };
+        let claim = match shard.map.entry(hash) {
+            Entry::Occupied(mut e) => {
+                let slot = e.get_mut();
+                if slot.expires > now {
+                    return Ok(if slot.owner == 0 {
+                        Claim::Done
+                    } else {
+                        Claim::InFlight {
+                            remaining: Duration::from_millis(slot.expires - now),
+                        }
+                    });
+                }
+                *slot = fresh;
+                Claim::Claimed(token)
+            }
+            Entry::Vacant(e) => {
+                e.insert(fresh);
+                Claim::Claimed(token)
+            }
+        };
+        shard.inserts = shard.inserts.saturating_add(1);
+        shard.next_expiry = shard.next_expiry.min(fresh.expires);
+        Ok(claim)
+    }
+
+    fn finish(&self, key: &ReplayKey, token: &ClaimToken, retain: Option<Duration>) -> bool {
+        let now = self.now();
+        let (hash, mut shard) = self.locate(key);
+        let owner = token.0 as u64;
+        let Some(slot) = shard.map.get_mut(&hash) else {
+            return false;
+        };
+        if slot.owner != owner || owner == 0 {
+            return false;
+        }
+        match retain {
+            Some(retain) => {
+                slot.owner = 0;
+                slot.expires = now.saturating_add(millis(retain));
+            }
+            None => {
+                shard.map.remove(&hash);
+            }
+        }
+        true
+    }
+}
+
+fn lock(shard: &Mutex<Shard>) -> MutexGuard<'_, Shard> {
+    // A panic while holding the lock cannot leave a slot half-written (every write is one
+    // assignment), so a poisoned shard is still consistent.
+    shard.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl ReplayStore for MemoryStore {
+    fn claim<'a>(&'a self, key: &'a ReplayKey, lease: Duration) -> StoreFuture<'a, Claim> {
+        let result = self.claim_now(key, lease);
+        Box::pin(async move { result })
+    }
+
+    fn complete<'a>(
+        &'a self,
+        key: &'a ReplayKey,
+        token: &'a ClaimToken,
+        retain: Duration,
+    ) -> StoreFuture<'a, bool> {
+        let done = self.finish(key, token, Some(retain));
+        Box::pin(async move { Ok(done) })
+    }
+
+    fn release<'a>(&'a self, key: &'a ReplayKey, token: &'a ClaimToken) -> StoreFuture<'a, bool> {
+        let released = self.finish(key, token, None);
+        Box::pin(async move { Ok(released) })
+    }
+}

@@ -1,0 +1,141 @@
+//! Replay protection and exactly-once handling.
+//!
+//! A valid signature is not enough: a signed delivery can be replayed inside the timestamp
+//! window, providers retry deliveries they think failed, and two replicas can receive the same
+//! delivery at once. A [`ReplayStore`] records, per delivery id, whether a delivery is being
+//! handled (a *claim* with an owner token and a lease) or was handled (*done*, kept for the
+//! retention period). The [`ReplayGuard`] runs your handler under a claim, so that each
+//! delivery reaches it once, and releases the claim when the handler fails, so the provider's
+//! next retry runs it again.
+//!
+//! Two stores ship: [`MemoryStore`] (one process) and `RedisStore` (feature `redis`, shared
+//! by replicas).
+
+mod guard;
+mod key;
+mod memory;
+#[cfg(feature = "redis")]
+mod redis;
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::time::Duration;
+
+pub use guard::{Guarded, HandlerOutcome, ReplayGuard, ReplayGuardBuilder};
+pub use key::{KeyError, ReplayKey};
+pub use memory::{MemoryStore, MemoryStoreBuilder};
+#[cfg(feature = "redis")]
+pub use self::redis::{RedisStore, RedisStoreBuilder};
+
+/// The future a [`ReplayStore`] method returns: boxed, so stores are object-safe and one store
+/// can be shared by many routes as `Arc<dyn ReplayStore>`.
+pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, StoreError>> + Send + 'a>>;
+
+/// The owner of a claim. Only the holder of the token can complete or release it, so a claim
+/// whose reply was lost, or whose lease ran out and was taken by a retry, cannot be completed
+/// or released by a stale owner.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct ClaimToken(pub(crate) u128);
+
+impl ClaimToken {
+    /// A fresh token, unique within the process and random across processes.
+    pub fn generate() -> Self {
+        use std::hash::BuildHasher;
+        use std::sync::OnceLock;
+        use std::sync::atomic::{AtomicU64, Ordering};
+        static SEED: OnceLock<u64> = OnceLock::new();
+        static COUNTER: AtomicU64 = AtomicU64::new(0);
+        let seed = *SEED.get_or_init(|| {
+            std::collections::hash_map::RandomState::new().hash_one(std::process::id())
+        });
+        // Starts at 1: the low 64 bits are never 0, which `MemoryStore` uses for "done".
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed) + 1;
+        Self((u128::from(seed) << 64) | u128::from(n))
+    }
+
+    /// The token as 32 hex digits (what `RedisStore` stores).
+    pub fn to_hex(&self) -> String {
+        format!("{:032x}", self.0)
+    }
+}
+
+impl fmt::Debug for ClaimToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ClaimToken({:032x})", self.0)
+    }
+}
+
+/// The answer to a claim.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Claim {
+    /// The caller now owns the delivery until the lease ends.
+    Claimed(ClaimToken),
+    /// Someone else is handling it; their lease ends in `remaining`.
+    InFlight {
+        /// Time left on the other owner's lease.
+        remaining: Duration,
+    },
+    /// It was handled already.
+    Done,
+}
+
+/// A store could not answer. Never carries a key's content beyond what is safe to log.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// The store is full of unexpired entries and refuses new claims rather than evict live
+    /// ones.
+    #[error("replay store is full")]
+    Full,
+    /// The store did not answer in time.
+    #[error("replay store timed out")]
+    Timeout,
+    /// The store is unreachable or answered with an error.
+    #[error("replay store unavailable: {0}")]
+    Backend(String),
+}
+
+/// Where claims live. Implementations expose atomic primitives only; the policy (when to
+/// claim, complete or release) lives in [`ReplayGuard`].
+///
+/// Contract:
+/// - `claim` atomically moves an absent (or expired) key to *pending* with `token` for
+///   `lease`; it reports *in flight* for a pending key and *done* for a completed one.
+/// - `complete` moves *pending with this token* to *done*, kept for `retain`; with another
+///   token (the lease ran out and someone else claimed) it changes nothing.
+/// - `release` deletes *pending with this token*; otherwise it changes nothing.
+pub trait ReplayStore: Send + Sync + 'static {
+    /// Tries to claim `key` for `lease`.
+    fn claim<'a>(&'a self, key: &'a ReplayKey, lease: Duration) -> StoreFuture<'a, Claim>;
+    /// Marks a claimed key done and keeps it for `retain`. `Ok(false)`: the claim was no
+    /// longer this token's (its lease ran out), nothing changed.
+    fn complete<'a>(
+        &'a self,
+        key: &'a ReplayKey,
+        token: &'a ClaimToken,
+        retain: Duration,
+    ) -> StoreFuture<'a, bool>;
+    /// Gives up a claim so the next attempt may run. `Ok(false)`: the claim was no longer
+    /// this token's, nothing changed.
+    fn release<'a>(&'a self, key: &'a ReplayKey, token: &'a ClaimToken)
+    -> StoreFuture<'a, bool>;
+}
+
+impl<S: ReplayStore + ?Sized> ReplayStore for std::sync::Arc<S> {
+    fn claim<'a>(&'a self, key: &'a ReplayKey, lease: Duration) -> StoreFuture<'a, Claim> {
+        (**self).claim(key, lease)
+    }
+    fn complete<'a>(
+        &'a self,
+        key: &'a ReplayKey,
+        token: &'a ClaimToken,
+        retain: Duration,
+    ) -> StoreFuture<'a, bool> {
+        (**self).complete(key, token, retain)
+    }
+    fn release<'a>(&'a self, key: &'a ReplayKey, token: &'a ClaimToken) -> StoreFuture<'a, bool> {
+        (**self).release(key, token)
+    }
+}
