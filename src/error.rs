@@ -53,12 +53,23 @@ pub enum Rejection {
     /// The body has a `Content-Encoding` the provider profile does not allow. 415.
     #[error("unsupported content encoding")]
     UnsupportedEncoding,
-    /// The caller exceeded its rate. 429 with `Retry-After`.
+    /// The caller exceeded its rate. 429 with `Retry-After`, `RateLimit` and
+    /// `RateLimit-Policy`.
     #[error("rate limited")]
     RateLimited {
-        /// How long the caller should wait.
+        /// How long the caller should wait (whole seconds, at least 1).
         retry_after: Duration,
+        /// Requests a full budget allows.
+        quota: u32,
+        /// Time for an empty budget to refill.
+        window: Duration,
     },
+    /// The request body could not be read (the connection failed mid-body). 400.
+    #[error("body could not be read")]
+    BodyReadFailed,
+    /// No client key could be determined (no peer address: a server set-up problem). 500.
+    #[error("client key unavailable")]
+    ClientKeyUnavailable,
     /// The same delivery is being handled right now. 409 with `Retry-After`.
     #[error("delivery in flight")]
     DeliveryInFlight {
@@ -93,6 +104,8 @@ impl Rejection {
             Rejection::BodyTimeout => "body_timeout",
             Rejection::UnsupportedEncoding => "unsupported_encoding",
             Rejection::RateLimited { .. } => "rate_limited",
+            Rejection::BodyReadFailed => "body_read_failed",
+            Rejection::ClientKeyUnavailable => "client_key_unavailable",
             Rejection::DeliveryInFlight { .. } => "delivery_in_flight",
             Rejection::Unavailable { .. } => "unavailable",
         }
@@ -113,7 +126,9 @@ impl Rejection {
             Rejection::DuplicateHeader(_)
             | Rejection::MalformedHeader(_)
             | Rejection::TooManySignatures
-            | Rejection::MalformedPayload => StatusCode::BAD_REQUEST,
+            | Rejection::MalformedPayload
+            | Rejection::BodyReadFailed => StatusCode::BAD_REQUEST,
+            Rejection::ClientKeyUnavailable => StatusCode::INTERNAL_SERVER_ERROR,
             Rejection::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Rejection::BodyTimeout => StatusCode::REQUEST_TIMEOUT,
             Rejection::UnsupportedEncoding => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -126,7 +141,7 @@ impl Rejection {
     /// The `Retry-After` delay this rejection carries, if any.
     pub fn retry_after(&self) -> Option<Duration> {
         match self {
-            Rejection::RateLimited { retry_after }
+            Rejection::RateLimited { retry_after, .. }
             | Rejection::DeliveryInFlight { retry_after }
             | Rejection::Unavailable { retry_after } => Some(*retry_after),
             _ => None,

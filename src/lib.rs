@@ -52,6 +52,8 @@ mod crypto;
 mod error;
 mod provider;
 mod providers;
+#[cfg(feature = "tower")]
+pub mod ratelimit;
 pub mod replay;
 mod scheme;
 mod secret;

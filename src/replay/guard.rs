@@ -243,7 +243,11 @@ impl ReplayGuard {
     }
 
     /// Runs `handler` for the delivery `key` at most once (see the type docs).
-    pub async fn run<F, Fut>(&self, key: &ReplayKey, handler: F) -> Result<Guarded<Fut::Output>, Rejection>
+    pub async fn run<F, Fut>(
+        &self,
+        key: &ReplayKey,
+        handler: F,
+    ) -> Result<Guarded<Fut::Output>, Rejection>
     where
         F: FnOnce() -> Fut,
         Fut: Future,
@@ -316,19 +320,27 @@ impl ReplayGuard {
             return Some(Err(()));
         };
         let mut future = std::pin::pin!(future);
-        let caught = poll_fn(|cx| match catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(cx))) {
-            Ok(Poll::Ready(out)) => Poll::Ready(Ok(out)),
-            Ok(Poll::Pending) => Poll::Pending,
-            Err(_) => Poll::Ready(Err(())),
-        });
-        tokio::time::timeout(self.handler_timeout, caught).await.ok()
+        let caught =
+            poll_fn(
+                |cx| match catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(cx))) {
+                    Ok(Poll::Ready(out)) => Poll::Ready(Ok(out)),
+                    Ok(Poll::Pending) => Poll::Pending,
+                    Err(_) => Poll::Ready(Err(())),
+                },
+            );
+        tokio::time::timeout(self.handler_timeout, caught)
+            .await
+            .ok()
     }
 
     /// Marks done; one retry, since a lost completion lets a replay inside the lease's end
     /// run the handler again. The handler's success stands either way: the work is done.
     async fn complete(&self, key: &ReplayKey, token: &ClaimToken) {
         for attempt in 0..2 {
-            match self.bounded(self.store.complete(key, token, self.retain)).await {
+            match self
+                .bounded(self.store.complete(key, token, self.retain))
+                .await
+            {
                 Ok(true) => return,
                 Ok(false) => {
                     tracing::warn!(key = %key, "lease ran out before the handler finished: another attempt may have run it");

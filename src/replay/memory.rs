@@ -59,7 +59,12 @@ struct Shard {
 impl Shard {
     fn sweep(&mut self, now: u64) {
         self.map.retain(|_, slot| slot.expires > now);
-        self.next_expiry = self.map.values().map(|s| s.expires).min().unwrap_or(u64::MAX);
+        self.next_expiry = self
+            .map
+            .values()
+            .map(|s| s.expires)
+            .min()
+            .unwrap_or(u64::MAX);
         self.inserts = 0;
     }
 }
@@ -138,7 +143,9 @@ impl MemoryStoreBuilder {
                 shards,
                 hashers: (RandomState::new(), RandomState::new()),
                 shard_cap: self.max_entries.div_ceil(SHARDS),
-                clock: self.clock.unwrap_or_else(|| Arc::new(SystemClock::default())),
+                clock: self
+                    .clock
+                    .unwrap_or_else(|| Arc::new(SystemClock::default())),
             }),
         }
     }
@@ -187,7 +194,8 @@ impl MemoryStore {
 
     fn locate(&self, key: &ReplayKey) -> (Hash128, MutexGuard<'_, Shard>) {
         let (a, b) = &self.inner.hashers;
-        let hash = (u128::from(a.hash_one(key.as_str())) << 64) | u128::from(b.hash_one(key.as_str()));
+        let hash =
+            (u128::from(a.hash_one(key.as_str())) << 64) | u128::from(b.hash_one(key.as_str()));
         let shard = (hash as usize) % SHARDS;
         (hash, lock(&self.inner.shards[shard]))
     }

@@ -22,11 +22,11 @@ use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
 
+#[cfg(feature = "redis")]
+pub use self::redis::{RedisStore, RedisStoreBuilder};
 pub use guard::{Guarded, HandlerOutcome, ReplayGuard, ReplayGuardBuilder};
 pub use key::{KeyError, ReplayKey};
 pub use memory::{MemoryStore, MemoryStoreBuilder};
-#[cfg(feature = "redis")]
-pub use self::redis::{RedisStore, RedisStoreBuilder};
 
 /// The future a [`ReplayStore`] method returns: boxed, so stores are object-safe and one store
 /// can be shared by many routes as `Arc<dyn ReplayStore>`.
@@ -119,8 +119,7 @@ pub trait ReplayStore: Send + Sync + 'static {
     ) -> StoreFuture<'a, bool>;
     /// Gives up a claim so the next attempt may run. `Ok(false)`: the claim was no longer
     /// this token's, nothing changed.
-    fn release<'a>(&'a self, key: &'a ReplayKey, token: &'a ClaimToken)
-    -> StoreFuture<'a, bool>;
+    fn release<'a>(&'a self, key: &'a ReplayKey, token: &'a ClaimToken) -> StoreFuture<'a, bool>;
 }
 
 impl<S: ReplayStore + ?Sized> ReplayStore for std::sync::Arc<S> {

@@ -1,0 +1,502 @@
+//! [`RedisStore`]: a [`ReplayStore`] on a real `redis-server`, shared by replicas.
+//!
+//! Every replica of a service points its [`ReplayGuard`](super::ReplayGuard) at the same
+//! Redis, so exactly one of them runs the handler for a delivery, whichever replica each
+//! provider retry lands on.
+//!
+//! ```no_run
+//! # async fn example() -> Result<(), Box<dyn std::error::Error>> {
+//! use std::time::Duration;
+//! use hookguard::replay::{Guarded, RedisStore, ReplayGuard, ReplayKey};
+//! # use hookguard::{Delivery, Provider, Signer, Verifier};
+//! # let secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+//! # let headers = Signer::new(Provider::StandardWebhooks, secret)?
+//! #     .sign(&Delivery::new(&b"{}"[..]).id("msg_1"))?;
+//! # let verifier = Verifier::builder(Provider::StandardWebhooks).secret(secret).build()?;
+//!
+//! let store = RedisStore::builder("redis://127.0.0.1:6379")
+//!     .key_prefix("hookguard:")
+//!     .response_timeout(Duration::from_millis(500))
+//!     .connection_timeout(Duration::from_secs(1))
+//!     .build()
+//!     .await?;
+//! let guard = ReplayGuard::builder(store).build()?;
+//!
+//! // Only a delivery whose signature verified can name a claim key.
+//! let verified = verifier.verify(&http::Method::POST, &"/".parse()?, &headers, b"{}")?;
+//! let key = ReplayKey::new("acme", &verified)?;
+//! match guard.run(&key, || async { Ok::<_, ()>("processed") }).await {
+//!     Ok(Guarded::Ran(_)) => { /* 2xx if the handler succeeded, else 5xx */ }
+//!     Ok(Guarded::Duplicate) => { /* 2xx: handled before */ }
+//!     Ok(_) => { /* panicked or timed out: 5xx, the provider retries */ }
+//!     Err(rejection) => { /* 409 in flight, or 503 store unavailable, with Retry-After */ }
+//! }
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # How a delivery is recorded
+//!
+//! One key per delivery, `prefix + tenant/provider/id`:
+//! - *claim*: one Lua script, atomically `SET key token NX PX lease`; if the key exists it
+//!   answers *done* (value `done`) or *in flight* (any other value; the remaining lease is
+//!   its `PTTL`). The token is a fresh [`ClaimToken`] per claim.
+//! - *complete*: compare-owner Lua: if the value is still this claim's token, it becomes
+//!   `done` for the retention period.
+//! - *release*: compare-owner Lua: if the value is still this claim's token, it is deleted.
+//!
+//! A claim whose reply was lost (the server applied it, the caller timed out) blocks the id
+//! only until its lease ends; a stale owner can never complete or release a newer claim.
+//!
+//! # Faults
+//!
+//! Every call runs under the [response timeout](RedisStoreBuilder::response_timeout); an
+//! error or a timeout is a [`StoreError`], which the guard answers with 503 + `Retry-After`
+//! without running the handler. The connection is a `redis::aio::ConnectionManager`: after
+//! a dropped connection (Redis restarted, failed over, network reset) the call that saw the
+//! drop fails and the manager reconnects in the background, so the same `RedisStore` serves
+//! again once Redis is back, without a restart of the process. Scripts are re-loaded after a
+//! restart emptied Redis' script cache (`EVALSHA`, then `SCRIPT LOAD` on `NOSCRIPT`).
+//! [`build`](RedisStoreBuilder::build) does not fail when Redis is down at start-up: the
+//! store then connects in the background and answers with errors (503) until it is
+//! connected.
+//!
+//! # Durability
+//!
+//! The replay window is only as closed as Redis is durable. A claim or a *done* mark that
+//! Redis acknowledged but then lost reopens the replay window for that id for the rest of its
+//! retention: a replay or a provider retry would run the handler again.
+//! - No persistence (`save ""`, `appendonly no`): a restart forgets every id.
+//! - RDB snapshots: a crash loses everything written since the last snapshot (minutes).
+//! - AOF with `appendfsync everysec` (the usual setting): a crash loses at most about the
+//!   last second of writes; with `appendfsync always` an acknowledged write survives a crash
+//!   of Redis or of its machine, at a cost in write latency.
+//! - Replication is asynchronous: on a failover the promoted replica may miss the last
+//!   writes the old primary acknowledged, whatever the persistence.
+//!
+//! For the stronger guarantee use AOF (`appendonly yes`, `appendfsync always`, or `everysec`
+//! if a second of exposure is acceptable), and treat a failover or a restore from backup as
+//! an event that may let deliveries within their retention run once more.
+
+use std::fmt;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock, Weak};
+use std::time::Duration;
+
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use redis::{Client, RedisError, Script};
+
+use super::{Claim, ClaimToken, ReplayKey, ReplayStore, StoreError, StoreFuture};
+
+/// `KEYS[1]` key, `ARGV[1]` token, `ARGV[2]` lease in ms. Returns `{1, 0}` claimed,
+/// `{2, 0}` done, `{3, pttl}` in flight. A completed key holds `done`; a claimed
+/// one holds its token, 32 hex digits, which never equals `done`.
+const CLAIM_LUA: &str = r"
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
+  return {1, 0}
+end
+if redis.call('GET', KEYS[1]) == 'done' then
+  return {2, 0}
+end
+return {3, redis.call('PTTL', KEYS[1])}
+";
+
+/// `KEYS[1]` key, `ARGV[1]` token, `ARGV[2]` retention in ms. Returns 1 if completed.
+const COMPLETE_LUA: &str = r"
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('SET', KEYS[1], 'done', 'PX', ARGV[2])
+  return 1
+end
+return 0
+";
+
+/// `KEYS[1]` key, `ARGV[1]` token. Returns 1 if released.
+const RELEASE_LUA: &str = r"
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0
+";
+
+const DEFAULT_PREFIX: &str = "hookguard:";
+const DEFAULT_RESPONSE_TIMEOUT: Duration = Duration::from_secs(1);
+const DEFAULT_CONNECTION_TIMEOUT: Duration = Duration::from_secs(1);
+const DEFAULT_RECONNECT_RETRIES: usize = 6;
+const DEFAULT_MAX_RECONNECT_DELAY: Duration = Duration::from_secs(1);
+
+/// A [`ReplayStore`] on Redis, shared by every replica pointed at the same server.
+///
+/// Cheap to clone: clones share one connection. See the [module docs](self) for the
+/// keys, the scripts, fault handling and durability.
+#[derive(Clone)]
+pub struct RedisStore {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    client: Client,
+    config: ConnectionManagerConfig,
+    /// Set once connected; the manager reconnects by itself from then on.
+    manager: OnceLock<ConnectionManager>,
+    /// A background task is establishing the first connection.
+    connecting: AtomicBool,
+    /// `host:port` (or socket path): never the password.
+    endpoint: String,
+    prefix: String,
+    response_timeout: Duration,
+    connection_timeout: Duration,
+    claim: Script,
+    complete: Script,
+    release: Script,
+}
+
+impl fmt::Debug for RedisStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let inner = &*self.inner;
+        f.debug_struct("RedisStore")
+            .field("endpoint", &inner.endpoint)
+            .field("prefix", &inner.prefix)
+            .field("response_timeout", &inner.response_timeout)
+            .field("connection_timeout", &inner.connection_timeout)
+            .field("connected", &inner.manager.get().is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Builds a [`RedisStore`] from a Redis URL (`redis://[user:password@]host:port[/db]`).
+pub struct RedisStoreBuilder {
+    url: String,
+    prefix: String,
+    response_timeout: Duration,
+    connection_timeout: Duration,
+    reconnect_retries: usize,
+    max_reconnect_delay: Duration,
+}
+
+impl fmt::Debug for RedisStoreBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The URL may carry a password: never shown.
+        f.debug_struct("RedisStoreBuilder")
+            .field("prefix", &self.prefix)
+            .field("response_timeout", &self.response_timeout)
+            .field("connection_timeout", &self.connection_timeout)
+            .field("reconnect_retries", &self.reconnect_retries)
+            .field("max_reconnect_delay", &self.max_reconnect_delay)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RedisStoreBuilder {
+    /// Prepended to every key. Defaults to `hookguard:`.
+    pub fn key_prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.prefix = prefix.into();
+        self
+    }
+
+    /// How long one store call may take, reconnecting included, before it fails with
+    /// [`StoreError::Timeout`]. Defaults to 1 s; keep it at most the guard's store timeout.
+    pub fn response_timeout(mut self, timeout: Duration) -> Self {
+        self.response_timeout = timeout;
+        self
+    }
+
+    /// How long one attempt to connect may take. Defaults to 1 s.
+    pub fn connection_timeout(mut self, timeout: Duration) -> Self {
+        self.connection_timeout = timeout;
+        self
+    }
+
+    /// How many times one reconnection retries before giving up; the next call starts
+    /// another. Defaults to 6.
+    pub fn reconnect_retries(mut self, retries: usize) -> Self {
+        self.reconnect_retries = retries;
+        self
+    }
+
+    /// The longest pause between two attempts to reconnect. Defaults to 1 s (the first
+    /// pause is 1 to 2 s whatever this is, a property of the `redis` crate).
+    pub fn max_reconnect_delay(mut self, delay: Duration) -> Self {
+        self.max_reconnect_delay = delay;
+        self
+    }
+
+    /// Builds the store and tries to connect, for at most the connection timeout.
+    ///
+    /// Fails only on an invalid URL or zero timeouts. When Redis is unreachable the store is
+    /// still returned: it keeps connecting in the background and fails every call until it
+    /// is connected.
+    pub async fn build(self) -> Result<RedisStore, StoreError> {
+        if self.response_timeout.is_zero() || self.connection_timeout.is_zero() {
+            return Err(StoreError::Backend(
+                "redis store: timeouts must be non-zero".into(),
+            ));
+        }
+        // The parse error could quote the URL, password included: not passed on.
+        let client = Client::open(self.url.as_str())
+            .map_err(|_| StoreError::Backend("redis store: invalid redis URL".into()))?;
+        let endpoint = client.get_connection_info().addr.to_string();
+        let config = ConnectionManagerConfig::new()
+            .set_response_timeout(self.response_timeout)
+            .set_connection_timeout(self.connection_timeout)
+            .set_number_of_retries(self.reconnect_retries)
+            .set_factor(2)
+            .set_max_delay(millis(self.max_reconnect_delay));
+        let store = RedisStore {
+            inner: Arc::new(Inner {
+                client,
+                config,
+                manager: OnceLock::new(),
+                connecting: AtomicBool::new(false),
+                endpoint,
+                prefix: self.prefix,
+                response_timeout: self.response_timeout,
+                connection_timeout: self.connection_timeout,
+                claim: Script::new(CLAIM_LUA),
+                complete: Script::new(COMPLETE_LUA),
+                release: Script::new(RELEASE_LUA),
+            }),
+        };
+        let inner = &store.inner;
+        let first = ConnectionManager::new_with_config(inner.client.clone(), inner.config.clone());
+        match tokio::time::timeout(inner.connection_timeout, first).await {
+            Ok(Ok(manager)) => {
+                let _ = inner.manager.set(manager);
+            }
+            Ok(Err(error)) => {
+                tracing::warn!(endpoint = %inner.endpoint, error = %describe(&error), "redis unreachable at start-up: connecting in the background");
+                store.connect_in_background();
+            }
+            Err(_) => {
+                tracing::warn!(endpoint = %inner.endpoint, "redis did not answer at start-up: connecting in the background");
+                store.connect_in_background();
+            }
+        }
+        Ok(store)
+    }
+}
+
+fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX).max(1)
+}
+
+/// What went wrong, without the server's free text (it may quote arguments) or the URL.
+fn describe(error: &RedisError) -> String {
+    let what = if error.is_timeout() {
+        "timed out"
+    } else if error.is_connection_refusal() {
+        "connection refused"
+    } else if error.is_connection_dropped() {
+        "connection dropped"
+    } else if error.is_io_error() {
+        "i/o error"
+    } else {
+        "error reply"
+    };
+    match error.code() {
+        Some(code) => format!("{what} ({code})"),
+        None => format!("{what} ({:?})", error.kind()),
+    }
+}
+
+impl RedisStore {
+    /// Starts a builder for the Redis at `url` (`redis://[user:password@]host:port[/db]`).
+    pub fn builder(url: impl Into<String>) -> RedisStoreBuilder {
+        RedisStoreBuilder {
+            url: url.into(),
+            prefix: DEFAULT_PREFIX.to_owned(),
+            response_timeout: DEFAULT_RESPONSE_TIMEOUT,
+            connection_timeout: DEFAULT_CONNECTION_TIMEOUT,
+            reconnect_retries: DEFAULT_RECONNECT_RETRIES,
+            max_reconnect_delay: DEFAULT_MAX_RECONNECT_DELAY,
+        }
+    }
+
+    /// The Redis key of a replay key: the prefix, then the key.
+    pub fn redis_key(&self, key: &ReplayKey) -> String {
+        format!("{}{}", self.inner.prefix, key.as_str())
+    }
+
+    /// Whether a connection was established (the manager then reconnects by itself).
+    pub fn is_connected(&self) -> bool {
+        self.inner.manager.get().is_some()
+    }
+
+    /// Sends `PING` under the response timeout: for readiness checks.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        self.call("ping", |mut conn| async move {
+            redis::cmd("PING")
+                .query_async::<String>(&mut conn)
+                .await
+                .map(drop)
+        })
+        .await
+    }
+
+    /// Spawns the task establishing the first connection, unless one is running.
+    fn connect_in_background(&self) {
+        let inner = &self.inner;
+        if inner.manager.get().is_some() || inner.connecting.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            inner.connecting.store(false, Ordering::Release);
+            return;
+        };
+        let weak: Weak<Inner> = Arc::downgrade(inner);
+        let client = inner.client.clone();
+        let config = inner.config.clone();
+        runtime.spawn(async move {
+            let result = ConnectionManager::new_with_config(client, config).await;
+            let Some(inner) = weak.upgrade() else {
+                return;
+            };
+            match result {
+                Ok(manager) => {
+                    tracing::info!(endpoint = %inner.endpoint, "connected to redis");
+                    let _ = inner.manager.set(manager);
+                }
+                Err(error) => {
+                    tracing::warn!(endpoint = %inner.endpoint, error = %describe(&error), "connecting to redis failed: the next call retries");
+                }
+            }
+            inner.connecting.store(false, Ordering::Release);
+        });
+    }
+
+    /// Runs one operation on the connection, under the response timeout, mapping every
+    /// failure to a [`StoreError`].
+    async fn call<T, F, Fut>(&self, op: &'static str, f: F) -> Result<T, StoreError>
+    where
+        F: FnOnce(ConnectionManager) -> Fut,
+        Fut: Future<Output = Result<T, RedisError>>,
+    {
+        let Some(manager) = self.inner.manager.get() else {
+            self.connect_in_background();
+            return Err(StoreError::Backend(format!(
+                "redis {op}: not connected yet"
+            )));
+        };
+        match tokio::time::timeout(self.inner.response_timeout, f(manager.clone())).await {
+            Ok(Ok(value)) => Ok(value),
+            Ok(Err(error)) if error.is_timeout() => Err(StoreError::Timeout),
+            Ok(Err(error)) => Err(StoreError::Backend(format!(
+                "redis {op}: {}",
+                describe(&error)
+            ))),
+            Err(_) => Err(StoreError::Timeout),
+        }
+    }
+}
+
+impl ReplayStore for RedisStore {
+    fn claim<'a>(&'a self, key: &'a ReplayKey, lease: Duration) -> StoreFuture<'a, Claim> {
+        Box::pin(async move {
+            let token = ClaimToken::generate();
+            let hex = token.to_hex();
+            let redis_key = self.redis_key(key);
+            let (state, pttl): (i64, i64) = self
+                .call("claim", |mut conn| async move {
+                    self.inner
+                        .claim
+                        .key(redis_key)
+                        .arg(hex)
+                        .arg(millis(lease))
+                        .invoke_async(&mut conn)
+                        .await
+                })
+                .await?;
+            match state {
+                1 => Ok(Claim::Claimed(token)),
+                2 => Ok(Claim::Done),
+                // A key without expiry (-1) was not written by this store: report the full
+                // lease rather than "retry now".
+                3 => Ok(Claim::InFlight {
+                    remaining: u64::try_from(pttl).map_or(lease, Duration::from_millis),
+                }),
+                _ => Err(StoreError::Backend("redis claim: unexpected reply".into())),
+            }
+        })
+    }
+
+    fn complete<'a>(
+        &'a self,
+        key: &'a ReplayKey,
+        token: &'a ClaimToken,
+        retain: Duration,
+    ) -> StoreFuture<'a, bool> {
+        Box::pin(async move {
+            let redis_key = self.redis_key(key);
+            let done: i64 = self
+                .call("complete", |mut conn| async move {
+                    self.inner
+                        .complete
+                        .key(redis_key)
+                        .arg(token.to_hex())
+                        .arg(millis(retain))
+                        .invoke_async(&mut conn)
+                        .await
+                })
+                .await?;
+            Ok(done == 1)
+        })
+    }
+
+    fn release<'a>(&'a self, key: &'a ReplayKey, token: &'a ClaimToken) -> StoreFuture<'a, bool> {
+        Box::pin(async move {
+            let redis_key = self.redis_key(key);
+            let released: i64 = self
+                .call("release", |mut conn| async move {
+                    self.inner
+                        .release
+                        .key(redis_key)
+                        .arg(token.to_hex())
+                        .invoke_async(&mut conn)
+                        .await
+                })
+                .await?;
+            Ok(released == 1)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_hides_the_password() {
+        let builder = RedisStore::builder("redis://:hunter2@127.0.0.1:6379");
+        assert!(!format!("{builder:?}").contains("hunter2"));
+    }
+
+    #[tokio::test]
+    async fn build_does_not_fail_when_redis_is_down() {
+        // Port 1 on loopback: nothing listens there.
+        let store = RedisStore::builder("redis://:hunter2@127.0.0.1:1")
+            .connection_timeout(Duration::from_millis(100))
+            .response_timeout(Duration::from_millis(100))
+            .build()
+            .await
+            .unwrap();
+        assert!(!store.is_connected());
+        let shown = format!("{store:?}");
+        assert!(
+            shown.contains("127.0.0.1:1") && !shown.contains("hunter2"),
+            "{shown}"
+        );
+        let key = ReplayKey::from_trusted_parts("t", "p", &crate::DeliveryId::new("id").unwrap())
+            .unwrap();
+        let error = store.claim(&key, Duration::from_secs(1)).await.unwrap_err();
+        assert!(!error.to_string().contains("hunter2"));
+        assert!(!format!("{error:?}").contains("hunter2"));
+    }
+
+    #[tokio::test]
+    async fn invalid_url_does_not_echo_it() {
+        let error = RedisStore::builder("redis://:hunter2@[::1")
+            .build()
+            .await
+            .unwrap_err();
+        assert!(!error.to_string().contains("hunter2"));
+    }
+}
