@@ -39,7 +39,11 @@ fn run_threads(work: impl Fn(usize) -> Duration + Sync) -> f64 {
     let elapsed = std::thread::scope(|s| {
         let work = &work;
         let handles: Vec<_> = (0..THREADS).map(|t| s.spawn(move || work(t))).collect();
-        handles.into_iter().map(|h| h.join().unwrap()).max().unwrap()
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap())
+            .max()
+            .unwrap()
     });
     (THREADS * OPS_PER_THREAD) as f64 / elapsed.as_secs_f64()
 }
@@ -62,7 +66,9 @@ fn main() {
     for n in 0..1_000_000usize {
         let id = DeliveryId::new(&format!("msg_{n:012}")).unwrap();
         let k = ReplayKey::from_trusted_parts("tenant", "standard-webhooks", &id).unwrap();
-        let Claim::Claimed(token) = ready(store.claim(&k, lease)).unwrap() else { panic!() };
+        let Claim::Claimed(token) = ready(store.claim(&k, lease)).unwrap() else {
+            panic!()
+        };
         ready(store.complete(&k, &token, retain)).unwrap();
     }
     let after = rss_kib();
@@ -84,7 +90,9 @@ fn main() {
             .map(|ks| ks.iter().map(|k| k.as_str().to_owned()).collect())
             .collect();
 
-        let store = MemoryStore::builder().max_entries(THREADS * OPS_PER_THREAD * 2).build();
+        let store = MemoryStore::builder()
+            .max_entries(THREADS * OPS_PER_THREAD * 2)
+            .build();
         ours.push(run_threads(|t| {
             let start = Instant::now();
             for k in &key_sets[t] {
@@ -117,5 +125,4 @@ fn main() {
     println!("| MemoryStore claim+complete | {o:.0} |");
     println!("| DashMap<String,_> insert-if-absent | {b:.0} |");
     println!("| ratio MemoryStore / DashMap | {:.2} |", o / b);
-
 }

@@ -195,6 +195,12 @@ pub enum ConfigError {
     /// retention must be at least the lease, and timeouts must be non-zero.
     #[error("replay timings: need lease > handler timeout > 0, retain >= lease, store timeout > 0")]
     InvalidReplayTiming,
+    /// A trusted proxy is not an address or `address/prefix`.
+    #[error("invalid trusted proxy network")]
+    InvalidTrustedProxy,
+    /// The body cap or the body deadline is zero.
+    #[error("body limit and body timeout must be non-zero")]
+    InvalidBodyLimits,
     /// A delivery given to the signer lacks what the scheme signs, or has an invalid value.
     #[error("cannot sign: {0}")]
     InvalidDelivery(&'static str),

@@ -46,18 +46,24 @@
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+#[cfg(feature = "axum")]
+pub mod axum;
 mod body_field;
 pub mod clock;
 mod crypto;
 mod error;
+#[cfg(feature = "pipeline")]
+pub mod pipeline;
 mod provider;
 mod providers;
-#[cfg(feature = "tower")]
+#[cfg(feature = "pipeline")]
 pub mod ratelimit;
 pub mod replay;
 mod scheme;
 mod secret;
 mod sign;
+#[cfg(feature = "tower")]
+pub mod tower;
 mod twilio;
 mod verify;
 

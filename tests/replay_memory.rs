@@ -20,7 +20,10 @@ fn now() -> SystemTime {
 }
 
 fn verifier() -> Verifier {
-    Verifier::builder(Provider::StandardWebhooks).secret(SECRET).build().unwrap()
+    Verifier::builder(Provider::StandardWebhooks)
+        .secret(SECRET)
+        .build()
+        .unwrap()
 }
 
 fn signed(id: &str) -> (HeaderMap, Vec<u8>) {
@@ -34,7 +37,9 @@ fn signed(id: &str) -> (HeaderMap, Vec<u8>) {
 
 fn verified(id: &str) -> Verified {
     let (h, b) = signed(id);
-    verifier().verify_at(&Method::POST, &Uri::from_static("/"), &h, &b, now()).unwrap()
+    verifier()
+        .verify_at(&Method::POST, &Uri::from_static("/"), &h, &b, now())
+        .unwrap()
 }
 
 fn key(id: &str) -> ReplayKey {
@@ -51,23 +56,45 @@ async fn claim_complete_release_contract() {
     let store = MemoryStore::builder().clock(clock.clone()).build();
     let k = key("msg_contract");
     let lease = Duration::from_secs(10);
-    let Claim::Claimed(token) = store.claim(&k, lease).await.unwrap() else { panic!("first claim") };
-    let Claim::InFlight { remaining } = store.claim(&k, lease).await.unwrap() else { panic!("in flight") };
+    let Claim::Claimed(token) = store.claim(&k, lease).await.unwrap() else {
+        panic!("first claim")
+    };
+    let Claim::InFlight { remaining } = store.claim(&k, lease).await.unwrap() else {
+        panic!("in flight")
+    };
     assert!(remaining <= lease && remaining > Duration::ZERO);
     let stranger = ClaimToken::generate();
-    assert!(!store.complete(&k, &stranger, Duration::from_secs(100)).await.unwrap());
+    assert!(
+        !store
+            .complete(&k, &stranger, Duration::from_secs(100))
+            .await
+            .unwrap()
+    );
     assert!(!store.release(&k, &stranger).await.unwrap());
-    assert!(matches!(store.claim(&k, lease).await.unwrap(), Claim::InFlight { .. }));
+    assert!(matches!(
+        store.claim(&k, lease).await.unwrap(),
+        Claim::InFlight { .. }
+    ));
     assert!(store.release(&k, &token).await.unwrap());
-    let Claim::Claimed(token) = store.claim(&k, lease).await.unwrap() else { panic!("after release") };
-    assert!(store.complete(&k, &token, Duration::from_secs(100)).await.unwrap());
+    let Claim::Claimed(token) = store.claim(&k, lease).await.unwrap() else {
+        panic!("after release")
+    };
+    assert!(
+        store
+            .complete(&k, &token, Duration::from_secs(100))
+            .await
+            .unwrap()
+    );
     assert_eq!(store.claim(&k, lease).await.unwrap(), Claim::Done);
     // A done id cannot be released or completed again by its old owner.
     assert!(!store.release(&k, &token).await.unwrap());
     clock.advance(Duration::from_secs(99));
     assert_eq!(store.claim(&k, lease).await.unwrap(), Claim::Done);
     clock.advance(Duration::from_secs(2));
-    assert!(matches!(store.claim(&k, lease).await.unwrap(), Claim::Claimed(_)), "retention over");
+    assert!(
+        matches!(store.claim(&k, lease).await.unwrap(), Claim::Claimed(_)),
+        "retention over"
+    );
 }
 
 #[tokio::test]
@@ -75,17 +102,33 @@ async fn an_expired_lease_can_be_taken_over_and_the_stale_owner_cannot_finish() 
     let clock = ManualClock::default();
     let store = MemoryStore::builder().clock(clock.clone()).build();
     let k = key("msg_lease");
-    let Claim::Claimed(old) = store.claim(&k, Duration::from_secs(5)).await.unwrap() else { panic!() };
+    let Claim::Claimed(old) = store.claim(&k, Duration::from_secs(5)).await.unwrap() else {
+        panic!()
+    };
     clock.advance(Duration::from_secs(5));
-    let Claim::Claimed(new) = store.claim(&k, Duration::from_secs(5)).await.unwrap() else { panic!("lease over") };
-    assert!(!store.complete(&k, &old, Duration::from_secs(60)).await.unwrap());
+    let Claim::Claimed(new) = store.claim(&k, Duration::from_secs(5)).await.unwrap() else {
+        panic!("lease over")
+    };
+    assert!(
+        !store
+            .complete(&k, &old, Duration::from_secs(60))
+            .await
+            .unwrap()
+    );
     assert!(!store.release(&k, &old).await.unwrap());
-    assert!(store.complete(&k, &new, Duration::from_secs(60)).await.unwrap());
+    assert!(
+        store
+            .complete(&k, &new, Duration::from_secs(60))
+            .await
+            .unwrap()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_hundred_racing_duplicates_run_the_handler_once_200_times() {
-    let guard = ReplayGuard::builder(MemoryStore::default()).build().unwrap();
+    let guard = ReplayGuard::builder(MemoryStore::default())
+        .build()
+        .unwrap();
     let mut outcomes = [0usize; 3]; // ran, duplicate, in flight
     for trial in 0..200 {
         let k = Arc::new(key(&format!("msg_race_{trial}")));
@@ -93,7 +136,8 @@ async fn one_hundred_racing_duplicates_run_the_handler_once_200_times() {
         let barrier = Arc::new(tokio::sync::Barrier::new(100));
         let tasks: Vec<_> = (0..100)
             .map(|_| {
-                let (guard, k, runs, barrier) = (guard.clone(), k.clone(), runs.clone(), barrier.clone());
+                let (guard, k, runs, barrier) =
+                    (guard.clone(), k.clone(), runs.clone(), barrier.clone());
                 tokio::spawn(async move {
                     barrier.wait().await;
                     guard
@@ -121,7 +165,10 @@ async fn one_hundred_racing_duplicates_run_the_handler_once_200_times() {
     }
     assert_eq!(outcomes[0], 200);
     assert_eq!(outcomes[1] + outcomes[2], 200 * 99);
-    println!("ran {}, duplicate {}, in flight {}", outcomes[0], outcomes[1], outcomes[2]);
+    println!(
+        "ran {}, duplicate {}, in flight {}",
+        outcomes[0], outcomes[1], outcomes[2]
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -177,7 +224,10 @@ async fn a_failed_attempt_is_retried_and_runs_exactly_once_more_200_trials() {
 #[tokio::test]
 async fn a_full_store_refuses_new_claims_and_evicts_nothing_live() {
     let clock = ManualClock::default();
-    let store = MemoryStore::builder().max_entries(1024).clock(clock.clone()).build();
+    let store = MemoryStore::builder()
+        .max_entries(1024)
+        .clock(clock.clone())
+        .build();
     let lease = Duration::from_secs(60);
     let mut claimed = Vec::new();
     let mut full = 0;
@@ -189,20 +239,35 @@ async fn a_full_store_refuses_new_claims_and_evicts_nothing_live() {
             other => panic!("{other:?}"),
         }
     }
-    assert!(claimed.len() <= 1024 && claimed.len() >= 900, "{}", claimed.len());
+    assert!(
+        claimed.len() <= 1024 && claimed.len() >= 900,
+        "{}",
+        claimed.len()
+    );
     assert!(full >= 1024, "{full}");
     for k in &claimed {
-        assert!(matches!(store.claim(k, lease).await.unwrap(), Claim::InFlight { .. }), "evicted {k}");
+        assert!(
+            matches!(store.claim(k, lease).await.unwrap(), Claim::InFlight { .. }),
+            "evicted {k}"
+        );
     }
     // Through the guard, a full store is a 503 with Retry-After, and the handler does not run.
     let guard = ReplayGuard::builder(store.clone()).build().unwrap();
     let mut ran = false;
-    let r = guard.run(&raw_key(99_999), || async { ran = true; Ok::<_, ()>(()) }).await;
+    let r = guard
+        .run(&raw_key(99_999), || async {
+            ran = true;
+            Ok::<_, ()>(())
+        })
+        .await;
     assert!(matches!(r, Err(Rejection::Unavailable { .. })), "{r:?}");
     assert!(!ran);
     // Once the leases end, space is reclaimed without a background thread.
     clock.advance(lease);
-    assert!(matches!(store.claim(&raw_key(99_999), lease).await.unwrap(), Claim::Claimed(_)));
+    assert!(matches!(
+        store.claim(&raw_key(99_999), lease).await.unwrap(),
+        Claim::Claimed(_)
+    ));
 }
 
 #[tokio::test]
@@ -216,17 +281,30 @@ async fn forged_deliveries_never_reach_the_store() {
     for n in 0..10_000 {
         let id = format!("msg_future_{}", n % 100);
         let body = format!(r#"{{"id":"{id}"}}"#).into_bytes();
-        let h = forger.sign(&Delivery::new(body.clone()).id(&id).timestamp(TS)).unwrap();
+        let h = forger
+            .sign(&Delivery::new(body.clone()).id(&id).timestamp(TS))
+            .unwrap();
         // The pipeline: only a Verified value yields a ReplayKey.
         if let Ok(verified) = v.verify_at(&Method::POST, &Uri::from_static("/"), &h, &body, now()) {
             let k = ReplayKey::new("t", &verified).unwrap();
-            let _ = guard.run(&k, || async { runs.fetch_add(1, Ordering::SeqCst); true }).await;
+            let _ = guard
+                .run(&k, || async {
+                    runs.fetch_add(1, Ordering::SeqCst);
+                    true
+                })
+                .await;
         }
     }
     assert_eq!(store.len(), 0, "forged traffic wrote to the store");
     for n in 0..100 {
         let k = key(&format!("msg_future_{n}"));
-        let r = guard.run(&k, || async { runs.fetch_add(1, Ordering::SeqCst); true }).await.unwrap();
+        let r = guard
+            .run(&k, || async {
+                runs.fetch_add(1, Ordering::SeqCst);
+                true
+            })
+            .await
+            .unwrap();
         assert!(matches!(r, Guarded::Ran(true)));
     }
     assert_eq!(runs.load(Ordering::SeqCst), 100);
@@ -240,7 +318,12 @@ impl ReplayStore for BrokenStore {
     fn claim<'a>(&'a self, _: &'a ReplayKey, _: Duration) -> StoreFuture<'a, Claim> {
         Box::pin(async { Err(StoreError::Backend("connection refused".into())) })
     }
-    fn complete<'a>(&'a self, _: &'a ReplayKey, _: &'a ClaimToken, _: Duration) -> StoreFuture<'a, bool> {
+    fn complete<'a>(
+        &'a self,
+        _: &'a ReplayKey,
+        _: &'a ClaimToken,
+        _: Duration,
+    ) -> StoreFuture<'a, bool> {
         Box::pin(async { Err(StoreError::Backend("connection refused".into())) })
     }
     fn release<'a>(&'a self, _: &'a ReplayKey, _: &'a ClaimToken) -> StoreFuture<'a, bool> {
@@ -255,7 +338,12 @@ impl ReplayStore for HangingStore {
     fn claim<'a>(&'a self, _: &'a ReplayKey, _: Duration) -> StoreFuture<'a, Claim> {
         Box::pin(std::future::pending())
     }
-    fn complete<'a>(&'a self, _: &'a ReplayKey, _: &'a ClaimToken, _: Duration) -> StoreFuture<'a, bool> {
+    fn complete<'a>(
+        &'a self,
+        _: &'a ReplayKey,
+        _: &'a ClaimToken,
+        _: Duration,
+    ) -> StoreFuture<'a, bool> {
         Box::pin(std::future::pending())
     }
     fn release<'a>(&'a self, _: &'a ReplayKey, _: &'a ClaimToken) -> StoreFuture<'a, bool> {
@@ -268,10 +356,18 @@ async fn store_failure_is_503_with_retry_after_and_the_handler_does_not_run() {
     let k = key("msg_broken");
     for guard in [
         ReplayGuard::builder(BrokenStore).build().unwrap(),
-        ReplayGuard::builder(HangingStore).store_timeout(Duration::from_millis(50)).build().unwrap(),
+        ReplayGuard::builder(HangingStore)
+            .store_timeout(Duration::from_millis(50))
+            .build()
+            .unwrap(),
     ] {
         let mut ran = false;
-        let r = guard.run(&k, || async { ran = true; true }).await;
+        let r = guard
+            .run(&k, || async {
+                ran = true;
+                true
+            })
+            .await;
         match r {
             Err(e @ Rejection::Unavailable { .. }) => {
                 assert_eq!(e.status(), http::StatusCode::SERVICE_UNAVAILABLE);
@@ -281,7 +377,10 @@ async fn store_failure_is_503_with_retry_after_and_the_handler_does_not_run() {
         }
         assert!(!ran);
     }
-    let open = ReplayGuard::builder(BrokenStore).dangerous_fail_open().build().unwrap();
+    let open = ReplayGuard::builder(BrokenStore)
+        .dangerous_fail_open()
+        .build()
+        .unwrap();
     let r = open.run(&k, || async { true }).await.unwrap();
     assert!(matches!(r, Guarded::Ran(true)));
 }
@@ -289,7 +388,12 @@ async fn store_failure_is_503_with_retry_after_and_the_handler_does_not_run() {
 #[test]
 fn inconsistent_timings_are_refused() {
     let b = || ReplayGuard::builder(MemoryStore::default());
-    assert!(b().lease(Duration::from_secs(10)).handler_timeout(Duration::from_secs(10)).build().is_err());
+    assert!(
+        b().lease(Duration::from_secs(10))
+            .handler_timeout(Duration::from_secs(10))
+            .build()
+            .is_err()
+    );
     assert!(b().retain(Duration::from_secs(1)).build().is_err());
     assert!(b().store_timeout(Duration::ZERO).build().is_err());
     assert!(b().build().is_ok());
@@ -297,15 +401,23 @@ fn inconsistent_timings_are_refused() {
 
 #[tokio::test]
 async fn tenants_and_providers_do_not_share_ids() {
-    let guard = ReplayGuard::builder(MemoryStore::default()).build().unwrap();
+    let guard = ReplayGuard::builder(MemoryStore::default())
+        .build()
+        .unwrap();
     let v = verified("msg_shared");
     for tenant in ["a", "b"] {
         let k = ReplayKey::new(tenant, &v).unwrap();
-        assert!(matches!(guard.run(&k, || async { true }).await.unwrap(), Guarded::Ran(true)));
+        assert!(matches!(
+            guard.run(&k, || async { true }).await.unwrap(),
+            Guarded::Ran(true)
+        ));
     }
     let id = DeliveryId::new("msg_shared").unwrap();
     let other_provider = ReplayKey::from_trusted_parts("a", "svix", &id).unwrap();
-    assert!(matches!(guard.run(&other_provider, || async { true }).await.unwrap(), Guarded::Ran(true)));
+    assert!(matches!(
+        guard.run(&other_provider, || async { true }).await.unwrap(),
+        Guarded::Ran(true)
+    ));
     assert!(ReplayKey::new("bad/tenant", &v).is_err());
     assert!(ReplayKey::new(&"x".repeat(65), &v).is_err());
 }

@@ -1,0 +1,454 @@
+//! The request pipeline, written once and driven by every adapter:
+//! admission → body → verify → replay claim → handler → complete/release.
+//!
+//! | step | refuses with |
+//! |---|---|
+//! | 1. admission: per-client rate limit (and failure penalty) | 429 + `Retry-After`, `RateLimit`, `RateLimit-Policy` |
+//! | 2. head: non-identity `Content-Encoding`; `Content-Length` over the cap | 415 / 413 (nothing read) |
+//! | 3. body: streamed within the cap and the deadline | 413 / 408 |
+//! | 4. verify signature, then timestamp (unknown tenant = bad signature) | 400 / 401 |
+//! | 5. replay claim on the signed delivery id | duplicate → 200 without the handler; in flight → 409 + `Retry-After` |
+//! | 6. handler | its own response |
+//! | 7. complete (2xx) or release (anything else, panic, timeout) | panic → 500, timeout → 503 |
+//! | store or resolver unavailable | 503 + `Retry-After` |
+//!
+//! Adapters only translate: they hand the request head, the peer address and a
+//! [`BodySource`] to [`Pipeline::process`], and turn its neutral answer into their own
+//! response type. Two adapters therefore cannot disagree on a status code.
+
+mod body;
+mod problem;
+mod resolver;
+
+use std::borrow::Cow;
+use std::fmt;
+use std::future::Future;
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::Response;
+use http::request::Parts;
+
+pub use body::{BodyError, BodySource};
+pub use problem::rejection_response;
+pub use resolver::{ResolveError, ResolveFuture, SecretResolver, Tenant};
+
+use crate::error::{ConfigError, Rejection};
+use crate::ratelimit::{ClientKey, ClientKeys, IpNet, KeyFn, RateLimit, RateLimiter};
+use crate::replay::{Guarded, HandlerOutcome, MemoryStore, ReplayGuard, ReplayKey};
+use crate::scheme::Scheme;
+use crate::verify::{Verified, Verifier};
+
+/// Default body cap: 1 MiB.
+pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
+/// Default time to receive the whole body: 10 s.
+pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(10);
+
+enum Keys {
+    Static {
+        tenant: String,
+        verifier: Verifier,
+    },
+    Resolver {
+        resolver: resolver::Resolver,
+        decoy: Verifier,
+    },
+}
+
+/// The configured pipeline. Cheap to clone; share one per route.
+#[derive(Clone)]
+pub struct Pipeline {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    keys: Keys,
+    replay: ReplayGuard,
+    limiter: Option<Arc<RateLimiter>>,
+    client_keys: ClientKeys,
+    body_limit: usize,
+    body_timeout: Duration,
+}
+
+impl fmt::Debug for Pipeline {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let i = &*self.inner;
+        f.debug_struct("Pipeline")
+            .field("replay", &i.replay)
+            .field("limiter", &i.limiter)
+            .field("client_keys", &i.client_keys)
+            .field("body_limit", &i.body_limit)
+            .field("body_timeout", &i.body_timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What the adapter must send back.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Processed<R> {
+    /// The handler ran; this is its result (already completed or released).
+    Handled(R),
+    /// hookguard answers itself: a rejection, a duplicate (200), or a handler that panicked or
+    /// timed out.
+    Respond(Response<Bytes>),
+}
+
+/// Builds a [`Pipeline`]. Secure defaults: replay protection in memory, per-client and
+/// failure rate limits on, 1 MiB body cap, 10 s body deadline.
+pub struct PipelineBuilder {
+    keys: Result<Keys, ConfigError>,
+    replay: Option<ReplayGuard>,
+    limit: RateLimit,
+    failure_limit: RateLimit,
+    limiter: Option<Arc<RateLimiter>>,
+    rate_limit_off: bool,
+    client_keys: ClientKeys,
+    body_limit: usize,
+    body_timeout: Duration,
+    error: Option<ConfigError>,
+}
+
+impl fmt::Debug for PipelineBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PipelineBuilder").finish_non_exhaustive()
+    }
+}
+
+fn random_bytes() -> [u8; 32] {
+    use std::hash::BuildHasher;
+    let mut out = [0u8; 32];
+    for (i, chunk) in out.chunks_mut(8).enumerate() {
+        let word = std::collections::hash_map::RandomState::new().hash_one(i);
+        chunk.copy_from_slice(&word.to_le_bytes());
+    }
+    out
+}
+
+/// A verifier for `scheme` with a random key nobody holds: unknown tenants are checked
+/// against it so their refusal is the same as a bad signature's, in code and in time.
+fn decoy(scheme: Scheme) -> Result<Verifier, ConfigError> {
+    let secret = if scheme.is_public_key() {
+        decoy_public_key()?
+    } else {
+        crate::Secret::from_bytes(random_bytes().to_vec())?
+    };
+    Verifier::builder_for(scheme)
+        .key("decoy", secret)
+        .public_url("https://decoy.invalid")
+        .build()
+}
+
+#[cfg(feature = "ed25519")]
+fn decoy_public_key() -> Result<crate::Secret, ConfigError> {
+    let key = ed25519_dalek::SigningKey::from_bytes(&random_bytes());
+    crate::Secret::ed25519_public_key(&hex::encode(key.verifying_key().to_bytes()))
+}
+
+#[cfg(not(feature = "ed25519"))]
+fn decoy_public_key() -> Result<crate::Secret, ConfigError> {
+    Err(ConfigError::FeatureDisabled("ed25519"))
+}
+
+impl Pipeline {
+    /// A pipeline with one verifier (single tenant).
+    pub fn builder(verifier: Verifier) -> PipelineBuilder {
+        Self::start(Ok(Keys::Static {
+            tenant: String::new(),
+            verifier,
+        }))
+    }
+
+    /// A pipeline whose keys come from `resolver` per request; every tenant uses `scheme`'s
+    /// provider (the scheme is also used to refuse unknown tenants like bad signatures).
+    pub fn with_resolver(scheme: Scheme, resolver: impl SecretResolver) -> PipelineBuilder {
+        Self::start(decoy(scheme).map(|decoy| Keys::Resolver {
+            resolver: resolver::Resolver(Box::new(resolver)),
+            decoy,
+        }))
+    }
+
+    fn start(keys: Result<Keys, ConfigError>) -> PipelineBuilder {
+        PipelineBuilder {
+            keys,
+            replay: None,
+            limit: crate::ratelimit::default_limit(),
+            failure_limit: crate::ratelimit::default_failure_limit(),
+            limiter: None,
+            rate_limit_off: false,
+            client_keys: ClientKeys::default(),
+            body_limit: DEFAULT_BODY_LIMIT,
+            body_timeout: DEFAULT_BODY_TIMEOUT,
+            error: None,
+        }
+    }
+
+    /// The rate limiter, if rate limiting is on.
+    pub fn rate_limiter(&self) -> Option<&Arc<RateLimiter>> {
+        self.inner.limiter.as_ref()
+    }
+
+    /// Runs the whole pipeline for one request. `handler` gets the head, the verified body
+    /// bytes (exactly those that were verified) and the [`Verified`] facts.
+    pub async fn process<H, Fut>(
+        &self,
+        parts: Parts,
+        peer: Option<IpAddr>,
+        mut body: impl BodySource,
+        handler: H,
+    ) -> Processed<Fut::Output>
+    where
+        H: FnOnce(Parts, Bytes, Verified) -> Fut,
+        Fut: Future,
+        Fut::Output: HandlerOutcome,
+    {
+        let started = tokio::time::Instant::now();
+        let inner = &*self.inner;
+        let client = inner.client_keys.key(&parts, peer);
+        let log = |outcome: &str, verified: Option<&Verified>| {
+            tracing::info!(
+                target: "hookguard",
+                outcome,
+                provider = verified.map(Verified::provider),
+                delivery_id = verified.map(|v| v.delivery_id().as_str()),
+                key_id = verified.map(|v| v.key_id().as_str()),
+                client = client.as_ref().map(tracing::field::display),
+                latency_us = started.elapsed().as_micros() as u64,
+                "webhook decision"
+            );
+        };
+        let refuse = |rejection: Rejection, verified: Option<&Verified>| {
+            log(rejection.code(), verified);
+            Processed::Respond(rejection_response(&rejection))
+        };
+
+        // 1. Admission, before a byte of the body is read.
+        if let Some(limiter) = &inner.limiter {
+            let Some(key) = &client else {
+                tracing::error!(target: "hookguard", "no peer address for the rate limiter: serve with connect info (axum: into_make_service_with_connect_info) or set a client key function");
+                return refuse(Rejection::ClientKeyUnavailable, None);
+            };
+            if let Err(r) = limiter.admit(key) {
+                return refuse(r, None);
+            }
+        }
+
+        // 2–3. Head checks, then the body within its cap and deadline.
+        if let Err(r) = body::check_head(&parts.headers, inner.body_limit) {
+            return refuse(r, None);
+        }
+        let deadline = started + inner.body_timeout;
+        let bytes = match body::read_capped(&mut body, inner.body_limit, deadline).await {
+            Ok(bytes) => bytes,
+            Err(r) => return refuse(r, None),
+        };
+
+        // 4. Verify.
+        let (tenant, verified) = match self.verify(&parts, &bytes).await {
+            Ok(found) => found,
+            Err(r) => {
+                if let (Some(limiter), Some(key), true) =
+                    (&inner.limiter, &client, r.status().is_client_error())
+                {
+                    limiter.record_failure(key);
+                }
+                return refuse(r, None);
+            }
+        };
+
+        // 5–7. Claim, run, complete or release.
+        let Ok(key) = ReplayKey::new(&tenant, &verified) else {
+            tracing::error!(target: "hookguard", "tenant name outside [A-Za-z0-9_.:-]{{0,64}}");
+            return refuse(
+                Rejection::Unavailable {
+                    retry_after: Duration::from_secs(60),
+                },
+                Some(&verified),
+            );
+        };
+        let for_handler = verified.clone();
+        let ran = inner
+            .replay
+            .run(&key, move || handler(parts, bytes, for_handler))
+            .await;
+        match ran {
+            Ok(Guarded::Ran(out)) => {
+                log(
+                    if out.succeeded() {
+                        "handled"
+                    } else {
+                        "handler_failed"
+                    },
+                    Some(&verified),
+                );
+                Processed::Handled(out)
+            }
+            Ok(Guarded::Duplicate) => {
+                log("duplicate", Some(&verified));
+                Processed::Respond(problem::duplicate_response())
+            }
+            Ok(Guarded::Panicked) => {
+                log("handler_panicked", Some(&verified));
+                Processed::Respond(problem::panicked_response())
+            }
+            Ok(Guarded::TimedOut) => {
+                log("handler_timeout", Some(&verified));
+                Processed::Respond(problem::timed_out_response(5))
+            }
+            Err(r) => refuse(r, Some(&verified)),
+        }
+    }
+
+    /// Step 4 alone: picks the verifier (static or resolved) and verifies.
+    async fn verify(
+        &self,
+        parts: &Parts,
+        body: &[u8],
+    ) -> Result<(Cow<'_, str>, Verified), Rejection> {
+        match &self.inner.keys {
+            Keys::Static { tenant, verifier } => Ok((
+                Cow::Borrowed(tenant.as_str()),
+                verifier.verify_parts(parts, body)?,
+            )),
+            Keys::Resolver { resolver, decoy } => {
+                let resolved = resolver.0.resolve(parts).await.map_err(|e| {
+                    tracing::warn!(target: "hookguard", error = %e, "secret resolver failed: 503");
+                    Rejection::Unavailable {
+                        retry_after: Duration::from_secs(5),
+                    }
+                })?;
+                match resolved {
+                    Some(tenant) => {
+                        let verified = tenant.verifier.verify_parts(parts, body)?;
+                        Ok((Cow::Owned(tenant.name), verified))
+                    }
+                    None => {
+                        // Same work, same answer as a bad signature; never a success.
+                        decoy.verify_parts(parts, body)?;
+                        Err(Rejection::SignatureMismatch)
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl PipelineBuilder {
+    /// The tenant name for a single-tenant pipeline (namespaces its replay keys). Defaults to
+    /// empty.
+    pub fn tenant(mut self, name: &str) -> Self {
+        if let Ok(Keys::Static { tenant, .. }) = &mut self.keys {
+            *tenant = name.to_owned();
+        }
+        self
+    }
+
+    /// The replay guard (its store, lease, retention, timeouts). Defaults to a
+    /// [`MemoryStore`] with default timings.
+    pub fn replay(mut self, guard: ReplayGuard) -> Self {
+        self.replay = Some(guard);
+        self
+    }
+
+    /// The per-client budget, charged on every request before the body is read. Defaults to
+    /// 50/s with bursts of 500.
+    pub fn rate_limit(mut self, limit: RateLimit) -> Self {
+        self.limit = limit;
+        self
+    }
+
+    /// The per-client budget of verification failures; once spent, the client is refused at
+    /// admission until it refills. Defaults to 10, then one per 6 s.
+    pub fn failure_rate_limit(mut self, limit: RateLimit) -> Self {
+        self.failure_limit = limit;
+        self
+    }
+
+    /// Uses this limiter (e.g. one shared by several routes, or on a test clock) instead of
+    /// building one from [`rate_limit`](Self::rate_limit) and
+    /// [`failure_rate_limit`](Self::failure_rate_limit).
+    pub fn rate_limiter(mut self, limiter: Arc<RateLimiter>) -> Self {
+        self.limiter = Some(limiter);
+        self
+    }
+
+    /// Turns rate limiting off (e.g. when a proxy in front already does it).
+    pub fn dangerous_disable_rate_limit(mut self) -> Self {
+        self.rate_limit_off = true;
+        self
+    }
+
+    /// Proxies whose `X-Forwarded-For` / `Forwarded` entries are believed, as `10.0.0.0/8`,
+    /// `::1`, …. Defaults to none: the peer address is the client.
+    pub fn trusted_proxies<'a>(mut self, nets: impl IntoIterator<Item = &'a str>) -> Self {
+        for net in nets {
+            match net.parse::<IpNet>() {
+                Ok(n) => self.client_keys.trusted.push(n),
+                Err(_) => {
+                    self.error.get_or_insert(ConfigError::InvalidTrustedProxy);
+                }
+            }
+        }
+        self
+    }
+
+    /// How many leading bits of an IPv6 address make one client. Defaults to 64.
+    pub fn ipv6_prefix(mut self, bits: u8) -> Self {
+        self.client_keys.ipv6_prefix = bits.min(128);
+        self
+    }
+
+    /// A custom client key (e.g. the tenant), instead of the address.
+    pub fn client_key_fn(
+        mut self,
+        f: impl Fn(&Parts, Option<IpAddr>) -> Option<ClientKey> + Send + Sync + 'static,
+    ) -> Self {
+        let f: KeyFn = Arc::new(f);
+        self.client_keys.custom = Some(f);
+        self
+    }
+
+    /// The body cap in bytes. Defaults to 1 MiB.
+    pub fn body_limit(mut self, bytes: usize) -> Self {
+        self.body_limit = bytes;
+        self
+    }
+
+    /// Time allowed to receive the whole body. Defaults to 10 s.
+    pub fn body_timeout(mut self, timeout: Duration) -> Self {
+        self.body_timeout = timeout;
+        self
+    }
+
+    /// Checks the configuration and builds the pipeline.
+    pub fn build(self) -> Result<Pipeline, ConfigError> {
+        if let Some(e) = self.error {
+            return Err(e);
+        }
+        let keys = self.keys?;
+        if self.body_limit == 0 || self.body_timeout.is_zero() {
+            return Err(ConfigError::InvalidBodyLimits);
+        }
+        let replay = match self.replay {
+            Some(guard) => guard,
+            None => ReplayGuard::builder(MemoryStore::default()).build()?,
+        };
+        let limiter = match (self.rate_limit_off, self.limiter) {
+            (true, _) => None,
+            (false, Some(l)) => Some(l),
+            (false, None) => Some(Arc::new(RateLimiter::new(self.limit, self.failure_limit))),
+        };
+        Ok(Pipeline {
+            inner: Arc::new(Inner {
+                keys,
+                replay,
+                limiter,
+                client_keys: self.client_keys,
+                body_limit: self.body_limit,
+                body_timeout: self.body_timeout,
+            }),
+        })
+    }
+}
