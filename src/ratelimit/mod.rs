@@ -182,8 +182,9 @@ impl RateLimiter {
         })
     }
 
-    /// Charges a verification failure to `key`. Once its failure budget is spent, the key is
-    /// refused at admission until the budget allows one more.
+    /// Charges a verification failure to `key`. A failure that finds the budget spent puts
+    /// the key in the penalty box: it is refused at admission until the budget allows one
+    /// more failure. With a burst of `b`, a forger gets `b + 1` answers, then 429s.
     pub fn record_failure(&self, key: &ClientKey) {
         if let Err(not_until) = self.failures.check_key(key) {
             let now = self.clock.elapsed();
