@@ -126,6 +126,9 @@ impl Signer {
             (SecretKind::Bytes(_), alg) => alg != Algorithm::Ed25519,
             _ => false,
         };
+        if let (SecretKind::Bytes(token), Algorithm::Token) = (&secret.kind, scheme.algorithm) {
+            crate::verify::check_token(token)?;
+        }
         if !fits {
             if scheme.algorithm == Algorithm::Ed25519 && !cfg!(feature = "ed25519") {
                 return Err(ConfigError::FeatureDisabled("ed25519"));

@@ -495,6 +495,16 @@ impl VerifierBuilder {
     }
 }
 
+/// A plain token travels in a header, which the verifier reads as visible ASCII: any other
+/// byte would make a verifier that can never accept.
+pub(crate) fn check_token(bytes: &[u8]) -> Result<(), ConfigError> {
+    if bytes.iter().all(|b| (0x20..0x7f).contains(b)) {
+        Ok(())
+    } else {
+        Err(ConfigError::InvalidSecret("token of visible ASCII"))
+    }
+}
+
 /// `scheme://authority` of an absolute http(s) URL with no path beyond `/` and no query.
 pub(crate) fn parse_origin(url: &str) -> Result<String, ConfigError> {
     let uri: Uri = url.parse().map_err(|_| ConfigError::InvalidPublicUrl)?;
@@ -510,6 +520,7 @@ pub(crate) fn parse_origin(url: &str) -> Result<String, ConfigError> {
 fn prepare(alg: Algorithm, secret: Secret) -> Result<PreparedKey, ConfigError> {
     match (alg, secret.kind) {
         (Algorithm::Token, SecretKind::Bytes(bytes)) => {
+            check_token(&bytes)?;
             Ok(PreparedKey::Token(Zeroizing::new(crypto::sha256(&bytes))))
         }
         (Algorithm::Ed25519, SecretKind::Ed25519Public(bytes)) => ed25519_key(&bytes),

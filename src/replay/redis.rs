@@ -92,7 +92,7 @@ use super::{Claim, ClaimToken, ReplayKey, ReplayStore, StoreError, StoreFuture};
 /// `{2, 0}` done, `{3, pttl}` in flight. A completed key holds `done`; a claimed
 /// one holds its token, 32 hex digits, which never equals `done`.
 const CLAIM_LUA: &str = r"
-if redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) then
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
   return {1, 0}
 end
 if redis.call('GET', KEYS[1]) == 'done' then
