@@ -104,6 +104,8 @@ fn valid_id(id: &str) -> bool {
 
 pub(crate) enum PreparedKey {
     Hmac(Zeroizing<Vec<u8>>),
+    /// HMAC-SHA256 with its key schedule done at build time.
+    HmacSha256(crypto::PreparedHmacSha256),
     /// SHA-256 of the token, so tokens of any length compare in constant time.
     Token(Zeroizing<[u8; 32]>),
     #[cfg(feature = "ed25519")]
@@ -369,6 +371,13 @@ impl Verifier {
                         crypto::record(found, which, hit, index);
                     }
                 }
+                PreparedKey::HmacSha256(prepared) => {
+                    let tag = crypto::mac_prepared(prepared, &scheme.message, input);
+                    for sig in parsed.decoded() {
+                        let hit = crypto::ct_match(tag.as_bytes(), sig.bytes(), expected_len);
+                        crypto::record(found, which, hit, index);
+                    }
+                }
                 PreparedKey::Token(digest) => {
                     for raw in parsed.raw() {
                         let offered = crypto::sha256(raw.as_bytes());
@@ -527,6 +536,11 @@ fn prepare(alg: Algorithm, secret: Secret) -> Result<PreparedKey, ConfigError> {
         (Algorithm::Ed25519, _) => Err(ConfigError::WrongSecretKind(
             "this scheme verifies with an Ed25519 public key",
         )),
+        (Algorithm::HmacSha256, SecretKind::Bytes(bytes)) => {
+            crypto::PreparedHmacSha256::new(&bytes)
+                .map(PreparedKey::HmacSha256)
+                .ok_or(ConfigError::InvalidSecret("HMAC key"))
+        }
         (_, SecretKind::Bytes(bytes)) => Ok(PreparedKey::Hmac(bytes)),
         (_, _) => Err(ConfigError::WrongSecretKind(
             "this scheme needs a shared secret, not an Ed25519 key",

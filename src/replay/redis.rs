@@ -1,82 +1,4 @@
 //! [`RedisStore`]: a [`ReplayStore`] on a real `redis-server`, shared by replicas.
-//!
-//! Every replica of a service points its [`ReplayGuard`](super::ReplayGuard) at the same
-//! Redis, so exactly one of them runs the handler for a delivery, whichever replica each
-//! provider retry lands on.
-//!
-//! ```no_run
-//! # async fn example() -> Result<(), Box<dyn std::error::Error>> {
-//! use std::time::Duration;
-//! use hookguard::replay::{Guarded, RedisStore, ReplayGuard, ReplayKey};
-//! # use hookguard::{Delivery, Provider, Signer, Verifier};
-//! # let secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
-//! # let headers = Signer::new(Provider::StandardWebhooks, secret)?
-//! #     .sign(&Delivery::new(&b"{}"[..]).id("msg_1"))?;
-//! # let verifier = Verifier::builder(Provider::StandardWebhooks).secret(secret).build()?;
-//!
-//! let store = RedisStore::builder("redis://127.0.0.1:6379")
-//!     .key_prefix("hookguard:")
-//!     .response_timeout(Duration::from_millis(500))
-//!     .connection_timeout(Duration::from_secs(1))
-//!     .build()
-//!     .await?;
-//! let guard = ReplayGuard::builder(store).build()?;
-//!
-//! // Only a delivery whose signature verified can name a claim key.
-//! let verified = verifier.verify(&http::Method::POST, &"/".parse()?, &headers, b"{}")?;
-//! let key = ReplayKey::new("acme", &verified)?;
-//! match guard.run(&key, || async { Ok::<_, ()>("processed") }).await {
-//!     Ok(Guarded::Ran(_)) => { /* 2xx if the handler succeeded, else 5xx */ }
-//!     Ok(Guarded::Duplicate) => { /* 2xx: handled before */ }
-//!     Ok(_) => { /* panicked or timed out: 5xx, the provider retries */ }
-//!     Err(rejection) => { /* 409 in flight, or 503 store unavailable, with Retry-After */ }
-//! }
-//! # Ok(())
-//! # }
-//! ```
-//!
-//! # How a delivery is recorded
-//!
-//! One key per delivery, `prefix + tenant/provider/id`:
-//! - *claim*: one Lua script, atomically `SET key token NX PX lease`; if the key exists it
-//!   answers *done* (value `done`) or *in flight* (any other value; the remaining lease is
-//!   its `PTTL`). The token is a fresh [`ClaimToken`] per claim.
-//! - *complete*: compare-owner Lua: if the value is still this claim's token, it becomes
-//!   `done` for the retention period.
-//! - *release*: compare-owner Lua: if the value is still this claim's token, it is deleted.
-//!
-//! A claim whose reply was lost (the server applied it, the caller timed out) blocks the id
-//! only until its lease ends; a stale owner can never complete or release a newer claim.
-//!
-//! # Faults
-//!
-//! Every call runs under the [response timeout](RedisStoreBuilder::response_timeout); an
-//! error or a timeout is a [`StoreError`], which the guard answers with 503 + `Retry-After`
-//! without running the handler. The connection is a `redis::aio::ConnectionManager`: after
-//! a dropped connection (Redis restarted, failed over, network reset) the call that saw the
-//! drop fails and the manager reconnects in the background, so the same `RedisStore` serves
-//! again once Redis is back, without a restart of the process. Scripts are re-loaded after a
-//! restart emptied Redis' script cache (`EVALSHA`, then `SCRIPT LOAD` on `NOSCRIPT`).
-//! [`build`](RedisStoreBuilder::build) does not fail when Redis is down at start-up: the
-//! store then connects in the background and answers with errors (503) until it is
-//! connected.
-//!
-//! # Durability
-//!
-//! The replay window is only as closed as Redis is durable. A claim or a *done* mark that
-//! Redis acknowledged but then lost reopens the replay window for that id for the rest of its
-//! retention: a replay or a provider retry would run the handler again.
-//! - No persistence (`save ""`, `appendonly no`): a restart forgets every id.
-//! - RDB snapshots: a crash loses everything written since the last snapshot (minutes).
-//! - AOF with `appendfsync everysec` (the usual setting): a crash loses at most about the
-//!   last second of writes; with `appendfsync always` an acknowledged write survives a crash
-//!   of Redis or of its machine, at a cost in write latency.
-//! - Replication is asynchronous: on a failover the promoted replica may miss the last
-//!   writes the old primary acknowledged, whatever the persistence.
-//!
-//! For the stronger guarantee use AOF (`appendonly yes`, `appendfsync always`, or `everysec`
-//! if a second of exposure is acceptable), and treat a failover or a restore from backup as
-//! an event that may let deliveries within their retention run once more.
 
 use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -124,10 +46,86 @@ const DEFAULT_CONNECTION_TIMEOUT: Duration = Duration::from_secs(1);
 const DEFAULT_RECONNECT_RETRIES: usize = 6;
 const DEFAULT_MAX_RECONNECT_DELAY: Duration = Duration::from_secs(1);
 
-/// A [`ReplayStore`] on Redis, shared by every replica pointed at the same server.
+/// A [`ReplayStore`] on Redis, shared by every replica pointed at the same server. Cheap to
+/// clone: clones share one connection.
 ///
-/// Cheap to clone: clones share one connection. See the [module docs](self) for the
-/// keys, the scripts, fault handling and durability.
+/// Every replica of a service points its [`ReplayGuard`](super::ReplayGuard) at the same
+/// Redis, so exactly one of them runs the handler for a delivery, whichever replica each
+/// provider retry lands on.
+///
+/// ```no_run
+/// # async fn example() -> Result<(), Box<dyn std::error::Error>> {
+/// use std::time::Duration;
+/// use hookguard::replay::{Guarded, RedisStore, ReplayGuard, ReplayKey};
+/// # use hookguard::{Delivery, Provider, Signer, Verifier};
+/// # let secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+/// # let headers = Signer::new(Provider::StandardWebhooks, secret)?
+/// #     .sign(&Delivery::new(&b"{}"[..]).id("msg_1"))?;
+/// # let verifier = Verifier::builder(Provider::StandardWebhooks).secret(secret).build()?;
+///
+/// let store = RedisStore::builder("redis://127.0.0.1:6379")
+///     .key_prefix("hookguard:")
+///     .response_timeout(Duration::from_millis(500))
+///     .connection_timeout(Duration::from_secs(1))
+///     .build()
+///     .await?;
+/// let guard = ReplayGuard::builder(store).build()?;
+///
+/// // Only a delivery whose signature verified can name a claim key.
+/// let verified = verifier.verify(&http::Method::POST, &"/".parse()?, &headers, b"{}")?;
+/// let key = ReplayKey::new("acme", &verified)?;
+/// match guard.run(&key, || async { Ok::<_, ()>("processed") }).await {
+///     Ok(Guarded::Ran(_)) => { /* 2xx if the handler succeeded, else 5xx */ }
+///     Ok(Guarded::Duplicate) => { /* 2xx: handled before */ }
+///     Ok(_) => { /* panicked or timed out: 5xx, the provider retries */ }
+///     Err(rejection) => { /* 409 in flight, or 503 store unavailable, with Retry-After */ }
+/// }
+/// # Ok(())
+/// # }
+/// ```
+///
+/// # How a delivery is recorded
+///
+/// One key per delivery, `prefix + tenant/provider/id`:
+/// - *claim*: one Lua script, atomically `SET key token NX PX lease`; if the key exists it
+///   answers *done* (value `done`) or *in flight* (any other value; the remaining lease is
+///   its `PTTL`). The token is a fresh [`ClaimToken`] per claim.
+/// - *complete*: compare-owner Lua: if the value is still this claim's token, it becomes
+///   `done` for the retention period.
+/// - *release*: compare-owner Lua: if the value is still this claim's token, it is deleted.
+///
+/// A claim whose reply was lost (the server applied it, the caller timed out) blocks the id
+/// only until its lease ends; a stale owner can never complete or release a newer claim.
+///
+/// # Faults
+///
+/// Every call runs under the [response timeout](RedisStoreBuilder::response_timeout); an
+/// error or a timeout is a [`StoreError`], which the guard answers with 503 + `Retry-After`
+/// without running the handler. The connection is a `redis::aio::ConnectionManager`: after
+/// a dropped connection (Redis restarted, failed over, network reset) the call that saw the
+/// drop fails and the manager reconnects in the background, so the same `RedisStore` serves
+/// again once Redis is back, without a restart of the process. Scripts are re-loaded after a
+/// restart emptied Redis' script cache (`EVALSHA`, then `SCRIPT LOAD` on `NOSCRIPT`).
+/// [`build`](RedisStoreBuilder::build) does not fail when Redis is down at start-up: the
+/// store then connects in the background and answers with errors (503) until it is
+/// connected.
+///
+/// # Durability
+///
+/// The replay window is only as closed as Redis is durable. A claim or a *done* mark that
+/// Redis acknowledged but then lost reopens the replay window for that id for the rest of its
+/// retention: a replay or a provider retry would run the handler again.
+/// - No persistence (`save ""`, `appendonly no`): a restart forgets every id.
+/// - RDB snapshots: a crash loses everything written since the last snapshot (minutes).
+/// - AOF with `appendfsync everysec` (the usual setting): a crash loses about the last
+///   one or two seconds of writes; with `appendfsync always` an acknowledged write survives a crash
+///   of Redis or of its machine, at a cost in write latency.
+/// - Replication is asynchronous: on a failover the promoted replica may miss the last
+///   writes the old primary acknowledged, whatever the persistence.
+///
+/// For the stronger guarantee use AOF (`appendonly yes`, `appendfsync always`, or `everysec`
+/// if a second of exposure is acceptable), and treat a failover or a restore from backup as
+/// an event that may let deliveries within their retention run once more.
 #[derive(Clone)]
 pub struct RedisStore {
     inner: Arc<Inner>,
@@ -239,6 +237,8 @@ impl RedisStoreBuilder {
             .set_response_timeout(self.response_timeout)
             .set_connection_timeout(self.connection_timeout)
             .set_number_of_retries(self.reconnect_retries)
+            // In redis 0.32 the factor is the growth of the pause between attempts (the
+            // first pause is 1 s plus jitter), capped by the max delay.
             .set_factor(2)
             .set_max_delay(millis(self.max_reconnect_delay));
         let store = RedisStore {
@@ -316,7 +316,8 @@ impl RedisStore {
         format!("{}{}", self.inner.prefix, key.as_str())
     }
 
-    /// Whether a connection was established (the manager then reconnects by itself).
+    /// Whether a connection was ever established (from then on the manager reconnects by
+    /// itself; this stays `true` while Redis is down).
     pub fn is_connected(&self) -> bool {
         self.inner.manager.get().is_some()
     }

@@ -77,10 +77,10 @@ impl<'a> ParsedSignatures<'a> {
     }
 }
 
-fn decode(encoding: Encoding, text: &str) -> Option<DecodedSig> {
-    let mut out = DecodedSig::EMPTY;
+/// Decodes `text` into `out`; `None` if it is not canonical in `encoding`.
+fn decode_into(encoding: Encoding, text: &str, out: &mut DecodedSig) -> Option<()> {
     match encoding {
-        Encoding::Raw => {}
+        Encoding::Raw => out.len = Some(0),
         Encoding::Hex => {
             // Lower case only: one canonical text per MAC.
             let canonical = text.len() % 2 == 0
@@ -107,7 +107,7 @@ fn decode(encoding: Encoding, text: &str) -> Option<DecodedSig> {
             }
         }
     }
-    Some(out)
+    Some(())
 }
 
 /// Parses the signature header of `scheme`. Errors name the header, never its content.
@@ -123,8 +123,8 @@ pub(crate) fn parse_signatures<'a>(
         timestamp: None,
     };
     let push = |parsed: &mut ParsedSignatures<'a>, text: &'a str| -> Result<(), Rejection> {
-        let sig = decode(scheme.encoding, text).ok_or_else(malformed)?;
-        parsed.sigs[parsed.count] = sig;
+        let slot = &mut parsed.sigs[parsed.count];
+        decode_into(scheme.encoding, text, slot).ok_or_else(malformed)?;
         parsed.raw[parsed.count] = text;
         parsed.count += 1;
         Ok(())

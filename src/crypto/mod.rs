@@ -1,5 +1,9 @@
 //! MAC computation and constant-time matching over every key × every offered signature.
 
+mod hmac256;
+
+pub(crate) use hmac256::PreparedHmacSha256;
+
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256, Sha512};
 use subtle::{ConditionallySelectable, ConstantTimeEq};
@@ -49,6 +53,22 @@ pub(crate) fn mac(alg: Algorithm, key: &[u8], parts: &[Part], input: &MessageInp
             len: 0,
         },
     }
+}
+
+/// The HMAC-SHA256 of the message under a prepared key.
+pub(crate) fn mac_prepared(
+    key: &PreparedHmacSha256,
+    parts: &[Part],
+    input: &MessageInput<'_>,
+) -> Tag {
+    let mut running = key.start();
+    feed(parts, input, |bytes| running.update(bytes));
+    let mut tag = Tag {
+        buf: [0; 64],
+        len: 32,
+    };
+    tag.buf[..32].copy_from_slice(&running.finalize().into_bytes());
+    tag
 }
 
 /// Compares `offered` with `expected` in constant time; a length other than `expected_len`
