@@ -9,10 +9,11 @@ use tokio::time::Instant;
 
 use crate::error::Rejection;
 
-/// A source of body chunks, implemented by each adapter for its framework's body type.
-pub trait BodySource: Send {
+/// A source of body chunks, implemented by each adapter for its framework's body type. Not
+/// required to be `Send`: actix-web's payload is not.
+pub trait BodySource {
     /// The next chunk; `None` at the end. An `Err` means the body could not be read.
-    fn next_chunk(&mut self) -> impl Future<Output = Option<Result<Bytes, BodyError>>> + Send;
+    fn next_chunk(&mut self) -> impl Future<Output = Option<Result<Bytes, BodyError>>>;
 }
 
 /// The body stream failed (connection reset, protocol error). The cause is not kept: it may

@@ -37,7 +37,9 @@ pub use resolver::{ResolveError, ResolveFuture, SecretResolver, Tenant};
 
 use crate::error::{ConfigError, Rejection};
 use crate::ratelimit::{ClientKey, ClientKeys, IpNet, KeyFn, RateLimit, RateLimiter};
-use crate::replay::{Guarded, HandlerOutcome, MemoryStore, ReplayGuard, ReplayKey};
+use crate::replay::{
+    Admitted, ClaimHandle, Guarded, HandlerOutcome, MemoryStore, ReplayGuard, ReplayKey,
+};
 use crate::scheme::Scheme;
 use crate::verify::{Verified, Verifier};
 
@@ -94,6 +96,41 @@ pub enum Processed<R> {
     /// hookguard answers itself: a rejection, a duplicate (200), or a handler that panicked or
     /// timed out.
     Respond(Response<Bytes>),
+}
+
+/// A request that passed steps 1–4.
+struct Accepted {
+    bytes: Bytes,
+    verified: Verified,
+    key: ReplayKey,
+    trace: Trace,
+}
+
+/// What every decision's log event carries.
+struct Trace {
+    started: tokio::time::Instant,
+    client: Option<ClientKey>,
+}
+
+impl Trace {
+    /// The one event per decision: never the secret, the signature or the body.
+    fn log(&self, outcome: &str, verified: Option<&Verified>) {
+        tracing::info!(
+            target: "hookguard",
+            outcome,
+            provider = verified.map(Verified::provider),
+            delivery_id = verified.map(|v| v.delivery_id().as_str()),
+            key_id = verified.map(|v| v.key_id().as_str()),
+            client = self.client.as_ref().map(tracing::field::display),
+            latency_us = self.started.elapsed().as_micros() as u64,
+            "webhook decision"
+        );
+    }
+
+    fn refuse(&self, rejection: Rejection, verified: Option<&Verified>) -> Response<Bytes> {
+        self.log(rejection.code(), verified);
+        rejection_response(&rejection)
+    }
 }
 
 /// Builds a [`Pipeline`]. Secure defaults: replay protection in memory, per-client and
@@ -196,7 +233,7 @@ impl Pipeline {
         &self,
         parts: Parts,
         peer: Option<IpAddr>,
-        mut body: impl BodySource,
+        body: impl BodySource,
         handler: H,
     ) -> Processed<Fut::Output>
     where
@@ -204,101 +241,114 @@ impl Pipeline {
         Fut: Future,
         Fut::Output: HandlerOutcome,
     {
-        let started = tokio::time::Instant::now();
-        let inner = &*self.inner;
-        let client = inner.client_keys.key(&parts, peer);
-        let log = |outcome: &str, verified: Option<&Verified>| {
-            tracing::info!(
-                target: "hookguard",
-                outcome,
-                provider = verified.map(Verified::provider),
-                delivery_id = verified.map(|v| v.delivery_id().as_str()),
-                key_id = verified.map(|v| v.key_id().as_str()),
-                client = client.as_ref().map(tracing::field::display),
-                latency_us = started.elapsed().as_micros() as u64,
-                "webhook decision"
-            );
+        let accepted = match self.accept(&parts, peer, body).await {
+            Ok(accepted) => accepted,
+            Err(response) => return Processed::Respond(response),
         };
-        let refuse = |rejection: Rejection, verified: Option<&Verified>| {
-            log(rejection.code(), verified);
-            Processed::Respond(rejection_response(&rejection))
-        };
-
-        // 1. Admission, before a byte of the body is read.
-        if let Some(limiter) = &inner.limiter {
-            let Some(key) = &client else {
-                tracing::error!(target: "hookguard", "no peer address for the rate limiter: serve with connect info (axum: into_make_service_with_connect_info) or set a client key function");
-                return refuse(Rejection::ClientKeyUnavailable, None);
-            };
-            if let Err(r) = limiter.admit(key) {
-                return refuse(r, None);
-            }
-        }
-
-        // 2–3. Head checks, then the body within its cap and deadline.
-        if let Err(r) = body::check_head(&parts.headers, inner.body_limit) {
-            return refuse(r, None);
-        }
-        let deadline = started + inner.body_timeout;
-        let bytes = match body::read_capped(&mut body, inner.body_limit, deadline).await {
-            Ok(bytes) => bytes,
-            Err(r) => return refuse(r, None),
-        };
-
-        // 4. Verify.
-        let (tenant, verified) = match self.verify(&parts, &bytes).await {
-            Ok(found) => found,
-            Err(r) => {
-                if let (Some(limiter), Some(key), true) =
-                    (&inner.limiter, &client, r.status().is_client_error())
-                {
-                    limiter.record_failure(key);
-                }
-                return refuse(r, None);
-            }
-        };
-
-        // 5–7. Claim, run, complete or release.
-        let Ok(key) = ReplayKey::new(&tenant, &verified) else {
-            tracing::error!(target: "hookguard", "tenant name outside [A-Za-z0-9_.:-]{{0,64}}");
-            return refuse(
-                Rejection::Unavailable {
-                    retry_after: Duration::from_secs(60),
-                },
-                Some(&verified),
-            );
-        };
+        let Accepted { bytes, verified, key, trace } = accepted;
         let for_handler = verified.clone();
-        let ran = inner
+        let ran = self
+            .inner
             .replay
             .run(&key, move || handler(parts, bytes, for_handler))
             .await;
         match ran {
             Ok(Guarded::Ran(out)) => {
-                log(
-                    if out.succeeded() {
-                        "handled"
-                    } else {
-                        "handler_failed"
-                    },
-                    Some(&verified),
-                );
+                trace.log(if out.succeeded() { "handled" } else { "handler_failed" }, Some(&verified));
                 Processed::Handled(out)
             }
             Ok(Guarded::Duplicate) => {
-                log("duplicate", Some(&verified));
+                trace.log("duplicate", Some(&verified));
                 Processed::Respond(problem::duplicate_response())
             }
             Ok(Guarded::Panicked) => {
-                log("handler_panicked", Some(&verified));
+                trace.log("handler_panicked", Some(&verified));
                 Processed::Respond(problem::panicked_response())
             }
             Ok(Guarded::TimedOut) => {
-                log("handler_timeout", Some(&verified));
+                trace.log("handler_timeout", Some(&verified));
                 Processed::Respond(problem::timed_out_response(5))
             }
-            Err(r) => refuse(r, Some(&verified)),
+            Err(r) => Processed::Respond(trace.refuse(r, Some(&verified))),
         }
+    }
+
+    /// Steps 1–5 for adapters whose handler runs outside the pipeline (a standalone
+    /// extractor): admission, body, verification, and the claim. The caller must
+    /// [`complete`](ClaimHandle::complete) or [`release`](ClaimHandle::release) the returned
+    /// claim after its handler (dropping it releases). `None`: the store failed and the guard
+    /// fails open.
+    pub async fn accept_and_claim(
+        &self,
+        parts: &Parts,
+        peer: Option<IpAddr>,
+        body: impl BodySource,
+    ) -> Result<(Bytes, Verified, Option<ClaimHandle>), Response<Bytes>> {
+        let Accepted { bytes, verified, key, trace } = self.accept(parts, peer, body).await?;
+        match self.inner.replay.claim(&key).await {
+            Ok(Admitted::Claimed(handle)) => {
+                trace.log("claimed", Some(&verified));
+                Ok((bytes, verified, Some(handle)))
+            }
+            Ok(Admitted::Unprotected) => {
+                trace.log("unprotected", Some(&verified));
+                Ok((bytes, verified, None))
+            }
+            Ok(Admitted::Duplicate) => {
+                trace.log("duplicate", Some(&verified));
+                Err(problem::duplicate_response())
+            }
+            Err(r) => Err(trace.refuse(r, Some(&verified))),
+        }
+    }
+
+    /// Steps 1–4: admission, head, body, verification.
+    async fn accept(
+        &self,
+        parts: &Parts,
+        peer: Option<IpAddr>,
+        mut body: impl BodySource,
+    ) -> Result<Accepted, Response<Bytes>> {
+        let inner = &*self.inner;
+        let trace = Trace {
+            started: tokio::time::Instant::now(),
+            client: inner.client_keys.key(parts, peer),
+        };
+
+        // 1. Admission, before a byte of the body is read.
+        if let Some(limiter) = &inner.limiter {
+            let Some(key) = &trace.client else {
+                tracing::error!(target: "hookguard", "no peer address for the rate limiter: serve with connect info (axum: into_make_service_with_connect_info) or set a client key function");
+                return Err(trace.refuse(Rejection::ClientKeyUnavailable, None));
+            };
+            limiter.admit(key).map_err(|r| trace.refuse(r, None))?;
+        }
+
+        // 2–3. Head checks, then the body within its cap and deadline.
+        body::check_head(&parts.headers, inner.body_limit).map_err(|r| trace.refuse(r, None))?;
+        let deadline = trace.started + inner.body_timeout;
+        let bytes = body::read_capped(&mut body, inner.body_limit, deadline)
+            .await
+            .map_err(|r| trace.refuse(r, None))?;
+
+        // 4. Verify; failures are charged to the client's failure budget.
+        let (tenant, verified) = match self.verify(parts, &bytes).await {
+            Ok(found) => found,
+            Err(r) => {
+                if let (Some(limiter), Some(key)) = (&inner.limiter, &trace.client) {
+                    if r.status().is_client_error() {
+                        limiter.record_failure(key);
+                    }
+                }
+                return Err(trace.refuse(r, None));
+            }
+        };
+        let Ok(key) = ReplayKey::new(&tenant, &verified) else {
+            tracing::error!(target: "hookguard", "tenant name outside [A-Za-z0-9_.:-]{{0,64}}");
+            let r = Rejection::Unavailable { retry_after: Duration::from_secs(60) };
+            return Err(trace.refuse(r, Some(&verified)));
+        };
+        Ok(Accepted { bytes, verified, key, trace })
     }
 
     /// Step 4 alone: picks the verifier (static or resolved) and verifies.

@@ -183,28 +183,70 @@ fn seconds_at_least_one(d: Duration) -> Duration {
     Duration::from_secs(d.as_secs() + u64::from(d.subsec_nanos() > 0)).max(Duration::from_secs(1))
 }
 
-/// Releases the claim if the guard's future is dropped while the handler runs (the client
-/// went away and the server cancelled the request), so the retry need not wait for the lease.
-struct ReleaseOnDrop {
-    store: Arc<dyn ReplayStore>,
+/// A claim held on a delivery: [`complete`](Self::complete) it when the work is done,
+/// [`release`](Self::release) it when it failed. Dropping it unfinished (a panic unwinding, the
+/// request cancelled because the client went away) releases it in the background, so the
+/// provider's retry need not wait for the lease to end.
+#[must_use = "complete or release the claim"]
+pub struct ClaimHandle {
+    guard: ReplayGuard,
     key: ReplayKey,
     token: Option<ClaimToken>,
 }
 
-impl Drop for ReleaseOnDrop {
+impl fmt::Debug for ClaimHandle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClaimHandle").field("key", &self.key).finish_non_exhaustive()
+    }
+}
+
+impl ClaimHandle {
+    /// The claimed key.
+    pub fn key(&self) -> &ReplayKey {
+        &self.key
+    }
+
+    /// Marks the delivery done and keeps its id for the retention period.
+    pub async fn complete(mut self) {
+        if let Some(token) = self.token.take() {
+            self.guard.complete(&self.key, &token).await;
+        }
+    }
+
+    /// Gives the claim up so the provider's retry runs the handler again.
+    pub async fn release(mut self) {
+        if let Some(token) = self.token.take() {
+            self.guard.release(&self.key, &token).await;
+        }
+    }
+}
+
+impl Drop for ClaimHandle {
     fn drop(&mut self) {
         let Some(token) = self.token.take() else {
             return;
         };
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {
-            return; // the lease will free it
+            return; // no runtime to release from: the lease will free it
         };
-        let store = self.store.clone();
+        let store = self.guard.store.clone();
         let key = self.key.clone();
         runtime.spawn(async move {
             let _ = store.release(&key, &token).await;
         });
     }
+}
+
+/// The answer to [`ReplayGuard::claim`].
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Admitted {
+    /// The caller owns the delivery now.
+    Claimed(ClaimHandle),
+    /// The delivery was handled before: answer 2xx without running the handler.
+    Duplicate,
+    /// The store failed and the guard is set to fail open: run without protection.
+    Unprotected,
 }
 
 impl ReplayGuard {
@@ -253,59 +295,71 @@ impl ReplayGuard {
         Fut: Future,
         Fut::Output: HandlerOutcome,
     {
-        let token = match self.bounded(self.store.claim(key, self.lease)).await {
-            Ok(Claim::Claimed(token)) => token,
-            Ok(Claim::Done) => {
-                tracing::debug!(key = %key, "duplicate of a finished delivery");
-                return Ok(Guarded::Duplicate);
-            }
-            Ok(Claim::InFlight { remaining }) => {
-                tracing::debug!(key = %key, "delivery in flight");
-                return Err(Rejection::DeliveryInFlight {
-                    retry_after: seconds_at_least_one(remaining),
-                });
-            }
-            Err(error) if self.fail_open => {
-                tracing::warn!(key = %key, %error, "replay store failed: running the handler WITHOUT replay protection (dangerous_fail_open)");
+        let handle = match self.claim(key).await? {
+            Admitted::Claimed(handle) => handle,
+            Admitted::Duplicate => return Ok(Guarded::Duplicate),
+            Admitted::Unprotected => {
                 return Ok(match self.execute(handler).await {
                     Some(Ok(out)) => Guarded::Ran(out),
                     Some(Err(())) => Guarded::Panicked,
                     None => Guarded::TimedOut,
                 });
             }
-            Err(error) => {
-                tracing::warn!(key = %key, %error, "replay store failed at claim: refusing with 503");
-                return Err(Rejection::Unavailable {
-                    retry_after: UNAVAILABLE_RETRY_AFTER,
-                });
-            }
         };
-
-        let mut on_drop = ReleaseOnDrop {
-            store: self.store.clone(),
-            key: key.clone(),
-            token: Some(token.clone()),
-        };
+        // Dropping `handle` (this future cancelled mid-handler) releases the claim.
         let result = self.execute(handler).await;
-        on_drop.token = None;
         match result {
             Some(Ok(out)) if out.succeeded() => {
-                self.complete(key, &token).await;
+                handle.complete().await;
                 Ok(Guarded::Ran(out))
             }
             Some(Ok(out)) => {
-                self.release(key, &token).await;
+                handle.release().await;
                 Ok(Guarded::Ran(out))
             }
             Some(Err(())) => {
                 tracing::error!(key = %key, "handler panicked: claim released for the retry");
-                self.release(key, &token).await;
+                handle.release().await;
                 Ok(Guarded::Panicked)
             }
             None => {
                 tracing::warn!(key = %key, "handler timed out: claim released for the retry");
-                self.release(key, &token).await;
+                handle.release().await;
                 Ok(Guarded::TimedOut)
+            }
+        }
+    }
+
+    /// Claims `key` without running anything: for adapters whose handler runs outside the
+    /// guard (e.g. a standalone extractor). Duplicate → [`Admitted::Duplicate`]; in flight →
+    /// [`Rejection::DeliveryInFlight`]; store failure → [`Rejection::Unavailable`] (or
+    /// [`Admitted::Unprotected`] when failing open).
+    pub async fn claim(&self, key: &ReplayKey) -> Result<Admitted, Rejection> {
+        match self.bounded(self.store.claim(key, self.lease)).await {
+            Ok(Claim::Claimed(token)) => Ok(Admitted::Claimed(ClaimHandle {
+                guard: self.clone(),
+                key: key.clone(),
+                token: Some(token),
+            })),
+            Ok(Claim::Done) => {
+                tracing::debug!(key = %key, "duplicate of a finished delivery");
+                Ok(Admitted::Duplicate)
+            }
+            Ok(Claim::InFlight { remaining }) => {
+                tracing::debug!(key = %key, "delivery in flight");
+                Err(Rejection::DeliveryInFlight {
+                    retry_after: seconds_at_least_one(remaining),
+                })
+            }
+            Err(error) if self.fail_open => {
+                tracing::warn!(key = %key, %error, "replay store failed: running the handler WITHOUT replay protection (dangerous_fail_open)");
+                Ok(Admitted::Unprotected)
+            }
+            Err(error) => {
+                tracing::warn!(key = %key, %error, "replay store failed at claim: refusing with 503");
+                Err(Rejection::Unavailable {
+                    retry_after: UNAVAILABLE_RETRY_AFTER,
+                })
             }
         }
     }

@@ -24,7 +24,7 @@ use std::time::Duration;
 
 #[cfg(feature = "redis")]
 pub use self::redis::{RedisStore, RedisStoreBuilder};
-pub use guard::{Guarded, HandlerOutcome, ReplayGuard, ReplayGuardBuilder};
+pub use guard::{Admitted, ClaimHandle, Guarded, HandlerOutcome, ReplayGuard, ReplayGuardBuilder};
 pub use key::{KeyError, ReplayKey};
 pub use memory::{MemoryStore, MemoryStoreBuilder};
 
