@@ -120,61 +120,6 @@ impl<S: Send + Sync> FromRequestParts<S> for Verified {
     }
 }
 
-enum Format {
-    Json,
-    Form,
-    #[cfg(feature = "xml")]
-    Xml,
-}
-
-fn format_of(content_type: Option<&HeaderValue>) -> Format {
-    let essence = content_type
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .map(|v| v.trim().to_ascii_lowercase())
-        .unwrap_or_default();
-    match essence.as_str() {
-        "application/x-www-form-urlencoded" => Format::Form,
-        #[cfg(feature = "xml")]
-        "application/xml" | "text/xml" => Format::Xml,
-        _ => Format::Json,
-    }
-}
-
-/// Decodes verified bytes as `T` by `content_type`.
-pub(crate) fn decode<T: DeserializeOwned>(
-    content_type: Option<&HeaderValue>,
-    bytes: &[u8],
-) -> Result<T, ExtractError> {
-    match format_of(content_type) {
-        Format::Json => serde_json::from_slice(bytes).map_err(|e| ExtractError::InvalidPayload {
-            format: "json",
-            line: Some(e.line()),
-            column: Some(e.column()),
-        }),
-        Format::Form => {
-            serde_urlencoded::from_bytes(bytes).map_err(|_| ExtractError::InvalidPayload {
-                format: "form",
-                line: None,
-                column: None,
-            })
-        }
-        #[cfg(feature = "xml")]
-        Format::Xml => {
-            let text = std::str::from_utf8(bytes).map_err(|_| ExtractError::InvalidPayload {
-                format: "xml",
-                line: None,
-                column: None,
-            })?;
-            quick_xml::de::from_str(text).map_err(|_| ExtractError::InvalidPayload {
-                format: "xml",
-                line: None,
-                column: None,
-            })
-        }
-    }
-}
-
 impl<T, S> FromRequest<S> for Webhook<T>
 where
     T: DeserializeOwned,
@@ -194,6 +139,12 @@ where
             .await
             .map_err(|_| ExtractError::NotVerified)?
             .to_bytes();
-        decode(content_type.as_ref(), &bytes).map(Webhook)
+        crate::decode::decode(content_type.as_ref(), &bytes)
+            .map(Webhook)
+            .map_err(|e| ExtractError::InvalidPayload {
+                format: e.format,
+                line: e.line,
+                column: e.column,
+            })
     }
 }

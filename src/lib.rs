@@ -46,11 +46,15 @@
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+#[cfg(feature = "actix-web")]
+pub mod actix;
 #[cfg(feature = "axum")]
 pub mod axum;
 mod body_field;
 pub mod clock;
 mod crypto;
+#[cfg(any(feature = "axum", feature = "actix-web"))]
+mod decode;
 mod error;
 #[cfg(feature = "pipeline")]
 pub mod pipeline;

@@ -4,52 +4,13 @@
 #[path = "support/scenarios.rs"]
 mod scenarios;
 
-use std::net::SocketAddr;
+#[path = "support/apps.rs"]
+mod apps;
+
 use std::sync::{Arc, Mutex};
 
-use axum::Router;
-use axum::extract::State;
-use axum::routing::post;
-use hookguard::Verified;
-use hookguard::axum::Webhook;
-use hookguard::tower::WebhookLayer;
-use http::StatusCode;
+use apps::start_axum;
 use scenarios::*;
-
-async fn handler(
-    State(log): State<HandlerLog>,
-    verified: Verified,
-    Webhook(payload): Webhook<serde_json::Value>,
-) -> StatusCode {
-    log.record(verified.delivery_id().as_str());
-    tokio::time::sleep(handler_sleep(&payload)).await;
-    StatusCode::from_u16(handler_status(&payload)).unwrap()
-}
-
-pub async fn start_axum() -> TestApp {
-    let log = HandlerLog::default();
-    let app = Router::new()
-        .route(
-            "/webhook",
-            post(handler).layer(WebhookLayer::new(pipeline())),
-        )
-        .route(
-            "/t/{tenant}/webhook",
-            post(handler).layer(WebhookLayer::new(tenant_pipeline())),
-        )
-        .with_state(log.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .await
-        .unwrap();
-    });
-    TestApp { addr, log }
-}
 
 #[derive(Clone, Default)]
 struct Captured(Arc<Mutex<Vec<u8>>>);

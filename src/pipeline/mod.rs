@@ -245,7 +245,12 @@ impl Pipeline {
             Ok(accepted) => accepted,
             Err(response) => return Processed::Respond(response),
         };
-        let Accepted { bytes, verified, key, trace } = accepted;
+        let Accepted {
+            bytes,
+            verified,
+            key,
+            trace,
+        } = accepted;
         let for_handler = verified.clone();
         let ran = self
             .inner
@@ -254,7 +259,14 @@ impl Pipeline {
             .await;
         match ran {
             Ok(Guarded::Ran(out)) => {
-                trace.log(if out.succeeded() { "handled" } else { "handler_failed" }, Some(&verified));
+                trace.log(
+                    if out.succeeded() {
+                        "handled"
+                    } else {
+                        "handler_failed"
+                    },
+                    Some(&verified),
+                );
                 Processed::Handled(out)
             }
             Ok(Guarded::Duplicate) => {
@@ -284,7 +296,12 @@ impl Pipeline {
         peer: Option<IpAddr>,
         body: impl BodySource,
     ) -> Result<(Bytes, Verified, Option<ClaimHandle>), Response<Bytes>> {
-        let Accepted { bytes, verified, key, trace } = self.accept(parts, peer, body).await?;
+        let Accepted {
+            bytes,
+            verified,
+            key,
+            trace,
+        } = self.accept(parts, peer, body).await?;
         match self.inner.replay.claim(&key).await {
             Ok(Admitted::Claimed(handle)) => {
                 trace.log("claimed", Some(&verified));
@@ -345,10 +362,17 @@ impl Pipeline {
         };
         let Ok(key) = ReplayKey::new(&tenant, &verified) else {
             tracing::error!(target: "hookguard", "tenant name outside [A-Za-z0-9_.:-]{{0,64}}");
-            let r = Rejection::Unavailable { retry_after: Duration::from_secs(60) };
+            let r = Rejection::Unavailable {
+                retry_after: Duration::from_secs(60),
+            };
             return Err(trace.refuse(r, Some(&verified)));
         };
-        Ok(Accepted { bytes, verified, key, trace })
+        Ok(Accepted {
+            bytes,
+            verified,
+            key,
+            trace,
+        })
     }
 
     /// Step 4 alone: picks the verifier (static or resolved) and verifies.

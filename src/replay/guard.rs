@@ -196,7 +196,9 @@ pub struct ClaimHandle {
 
 impl fmt::Debug for ClaimHandle {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ClaimHandle").field("key", &self.key).finish_non_exhaustive()
+        f.debug_struct("ClaimHandle")
+            .field("key", &self.key)
+            .finish_non_exhaustive()
     }
 }
 

@@ -1,8 +1,8 @@
 //! [`RedisStore`]: a [`ReplayStore`] on a real `redis-server`, shared by replicas.
 
 use std::fmt;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, OnceLock, Weak};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::Duration;
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
@@ -45,6 +45,7 @@ const DEFAULT_RESPONSE_TIMEOUT: Duration = Duration::from_secs(1);
 const DEFAULT_CONNECTION_TIMEOUT: Duration = Duration::from_secs(1);
 const DEFAULT_RECONNECT_RETRIES: usize = 6;
 const DEFAULT_MAX_RECONNECT_DELAY: Duration = Duration::from_secs(1);
+const DEFAULT_REPLACE_AFTER_TIMEOUTS: u32 = 3;
 
 /// A [`ReplayStore`] on Redis, shared by every replica pointed at the same server. Cheap to
 /// clone: clones share one connection.
@@ -106,6 +107,10 @@ const DEFAULT_MAX_RECONNECT_DELAY: Duration = Duration::from_secs(1);
 /// drop fails and the manager reconnects in the background, so the same `RedisStore` serves
 /// again once Redis is back, without a restart of the process. Scripts are re-loaded after a
 /// restart emptied Redis' script cache (`EVALSHA`, then `SCRIPT LOAD` on `NOSCRIPT`).
+/// The manager does not reconnect on timeouts, so a connection that stalls without being
+/// closed (a host gone without a reset) would time out every call until the kernel gives
+/// up on it; after [a few timeouts in a row](RedisStoreBuilder::replace_after_timeouts) the
+/// store replaces the connection instead.
 /// [`build`](RedisStoreBuilder::build) does not fail when Redis is down at start-up: the
 /// store then connects in the background and answers with errors (503) until it is
 /// connected.
@@ -134,10 +139,13 @@ pub struct RedisStore {
 struct Inner {
     client: Client,
     config: ConnectionManagerConfig,
-    /// Set once connected; the manager reconnects by itself from then on.
-    manager: OnceLock<ConnectionManager>,
-    /// A background task is establishing the first connection.
+    /// The connection; `None` until connected, and while a stalled one is being replaced.
+    slot: Mutex<Slot>,
+    /// A background task is establishing a connection.
     connecting: AtomicBool,
+    /// Calls that timed out in a row on the current connection.
+    timeouts_in_a_row: AtomicU32,
+    replace_after_timeouts: u32,
     /// `host:port` (or socket path): never the password.
     endpoint: String,
     prefix: String,
@@ -156,7 +164,7 @@ impl fmt::Debug for RedisStore {
             .field("prefix", &inner.prefix)
             .field("response_timeout", &inner.response_timeout)
             .field("connection_timeout", &inner.connection_timeout)
-            .field("connected", &inner.manager.get().is_some())
+            .field("connected", &self.is_connected())
             .finish_non_exhaustive()
     }
 }
@@ -169,6 +177,13 @@ pub struct RedisStoreBuilder {
     connection_timeout: Duration,
     reconnect_retries: usize,
     max_reconnect_delay: Duration,
+    replace_after_timeouts: u32,
+}
+
+/// The current connection and how many times it was replaced.
+struct Slot {
+    generation: u64,
+    manager: Option<ConnectionManager>,
 }
 
 impl fmt::Debug for RedisStoreBuilder {
@@ -180,6 +195,7 @@ impl fmt::Debug for RedisStoreBuilder {
             .field("connection_timeout", &self.connection_timeout)
             .field("reconnect_retries", &self.reconnect_retries)
             .field("max_reconnect_delay", &self.max_reconnect_delay)
+            .field("replace_after_timeouts", &self.replace_after_timeouts)
             .finish_non_exhaustive()
     }
 }
@@ -218,6 +234,14 @@ impl RedisStoreBuilder {
         self
     }
 
+    /// After this many calls in a row time out, the connection counts as stalled: it is
+    /// dropped and a new one established in the background (calls fail at once meanwhile).
+    /// Defaults to 3; 0 never replaces it.
+    pub fn replace_after_timeouts(mut self, timeouts: u32) -> Self {
+        self.replace_after_timeouts = timeouts;
+        self
+    }
+
     /// Builds the store and tries to connect, for at most the connection timeout.
     ///
     /// Fails only on an invalid URL or zero timeouts. When Redis is unreachable the store is
@@ -245,8 +269,13 @@ impl RedisStoreBuilder {
             inner: Arc::new(Inner {
                 client,
                 config,
-                manager: OnceLock::new(),
+                slot: Mutex::new(Slot {
+                    generation: 0,
+                    manager: None,
+                }),
                 connecting: AtomicBool::new(false),
+                timeouts_in_a_row: AtomicU32::new(0),
+                replace_after_timeouts: self.replace_after_timeouts,
                 endpoint,
                 prefix: self.prefix,
                 response_timeout: self.response_timeout,
@@ -259,9 +288,7 @@ impl RedisStoreBuilder {
         let inner = &store.inner;
         let first = ConnectionManager::new_with_config(inner.client.clone(), inner.config.clone());
         match tokio::time::timeout(inner.connection_timeout, first).await {
-            Ok(Ok(manager)) => {
-                let _ = inner.manager.set(manager);
-            }
+            Ok(Ok(manager)) => inner.install(manager),
             Ok(Err(error)) => {
                 tracing::warn!(endpoint = %inner.endpoint, error = %describe(&error), "redis unreachable at start-up: connecting in the background");
                 store.connect_in_background();
@@ -308,6 +335,7 @@ impl RedisStore {
             connection_timeout: DEFAULT_CONNECTION_TIMEOUT,
             reconnect_retries: DEFAULT_RECONNECT_RETRIES,
             max_reconnect_delay: DEFAULT_MAX_RECONNECT_DELAY,
+            replace_after_timeouts: DEFAULT_REPLACE_AFTER_TIMEOUTS,
         }
     }
 
@@ -316,10 +344,10 @@ impl RedisStore {
         format!("{}{}", self.inner.prefix, key.as_str())
     }
 
-    /// Whether a connection was ever established (from then on the manager reconnects by
-    /// itself; this stays `true` while Redis is down).
+    /// Whether the store has a connection: established, and not being replaced. It stays
+    /// `true` while the connection reconnects by itself (e.g. Redis restarting).
     pub fn is_connected(&self) -> bool {
-        self.inner.manager.get().is_some()
+        self.inner.slot().manager.is_some()
     }
 
     /// Sends `PING` under the response timeout: for readiness checks.
@@ -333,10 +361,10 @@ impl RedisStore {
         .await
     }
 
-    /// Spawns the task establishing the first connection, unless one is running.
+    /// Spawns a task establishing a connection, unless one is running.
     fn connect_in_background(&self) {
         let inner = &self.inner;
-        if inner.manager.get().is_some() || inner.connecting.swap(true, Ordering::AcqRel) {
+        if self.is_connected() || inner.connecting.swap(true, Ordering::AcqRel) {
             return;
         }
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {
@@ -354,7 +382,7 @@ impl RedisStore {
             match result {
                 Ok(manager) => {
                     tracing::info!(endpoint = %inner.endpoint, "connected to redis");
-                    let _ = inner.manager.set(manager);
+                    inner.install(manager);
                 }
                 Err(error) => {
                     tracing::warn!(endpoint = %inner.endpoint, error = %describe(&error), "connecting to redis failed: the next call retries");
@@ -371,13 +399,15 @@ impl RedisStore {
         F: FnOnce(ConnectionManager) -> Fut,
         Fut: Future<Output = Result<T, RedisError>>,
     {
-        let Some(manager) = self.inner.manager.get() else {
-            self.connect_in_background();
-            return Err(StoreError::Backend(format!(
-                "redis {op}: not connected yet"
-            )));
+        let (generation, manager) = {
+            let slot = self.inner.slot();
+            (slot.generation, slot.manager.clone())
         };
-        match tokio::time::timeout(self.inner.response_timeout, f(manager.clone())).await {
+        let Some(manager) = manager else {
+            self.connect_in_background();
+            return Err(StoreError::Backend(format!("redis {op}: not connected")));
+        };
+        let result = match tokio::time::timeout(self.inner.response_timeout, f(manager)).await {
             Ok(Ok(value)) => Ok(value),
             Ok(Err(error)) if error.is_timeout() => Err(StoreError::Timeout),
             Ok(Err(error)) => Err(StoreError::Backend(format!(
@@ -385,7 +415,49 @@ impl RedisStore {
                 describe(&error)
             ))),
             Err(_) => Err(StoreError::Timeout),
+        };
+        if matches!(result, Err(StoreError::Timeout)) {
+            self.note_timeout(generation);
+        } else {
+            self.inner.timeouts_in_a_row.store(0, Ordering::Relaxed);
         }
+        result
+    }
+
+    /// Counts a timeout on connection `generation`; replaces it when it looks stalled.
+    fn note_timeout(&self, generation: u64) {
+        let inner = &self.inner;
+        let limit = inner.replace_after_timeouts;
+        if limit == 0 || inner.timeouts_in_a_row.fetch_add(1, Ordering::Relaxed) + 1 < limit {
+            return;
+        }
+        {
+            let mut slot = inner.slot();
+            if slot.generation != generation || slot.manager.is_none() {
+                return; // already replaced
+            }
+            slot.manager = None;
+            slot.generation += 1;
+        }
+        inner.timeouts_in_a_row.store(0, Ordering::Relaxed);
+        tracing::warn!(endpoint = %inner.endpoint, timeouts = limit, "redis connection stalled: replacing it");
+        self.connect_in_background();
+    }
+}
+
+impl Inner {
+    fn slot(&self) -> MutexGuard<'_, Slot> {
+        // Every write to the slot is a single assignment: a poisoned lock is still consistent.
+        self.slot
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn install(&self, manager: ConnectionManager) {
+        let mut slot = self.slot();
+        slot.manager = Some(manager);
+        slot.generation += 1;
+        self.timeouts_in_a_row.store(0, Ordering::Relaxed);
     }
 }
 

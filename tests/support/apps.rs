@@ -1,0 +1,114 @@
+//! The scenario-table test app, once per adapter: same routes, same handler behaviour.
+#![allow(dead_code)]
+
+use std::net::SocketAddr;
+
+use super::scenarios::*;
+
+#[cfg(feature = "axum")]
+pub async fn start_axum() -> TestApp {
+    use axum::Router;
+    use axum::extract::State;
+    use axum::routing::post;
+    use hookguard::Verified;
+    use hookguard::axum::Webhook;
+    use hookguard::tower::WebhookLayer;
+    use http::StatusCode;
+
+    async fn handler(
+        State(log): State<HandlerLog>,
+        verified: Verified,
+        Webhook(payload): Webhook<serde_json::Value>,
+    ) -> StatusCode {
+        log.record(verified.delivery_id().as_str());
+        tokio::time::sleep(handler_sleep(&payload)).await;
+        StatusCode::from_u16(handler_status(&payload)).unwrap()
+    }
+
+    let log = HandlerLog::default();
+    let app = Router::new()
+        .route(
+            "/webhook",
+            post(handler).layer(WebhookLayer::new(pipeline())),
+        )
+        .route(
+            "/t/{tenant}/webhook",
+            post(handler).layer(WebhookLayer::new(tenant_pipeline())),
+        )
+        .with_state(log.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await
+        .unwrap();
+    });
+    TestApp { addr, log }
+}
+
+/// The actix app, served on its own thread and actix system.
+#[cfg(feature = "actix-web")]
+pub fn start_actix() -> TestApp {
+    use actix_web::{App, HttpResponse, HttpServer, web};
+    use hookguard::actix::{Webhook, WebhookGuard};
+
+    async fn handler(
+        log: web::Data<HandlerLog>,
+        event: Webhook<serde_json::Value>,
+    ) -> HttpResponse {
+        log.record(event.verified().delivery_id().as_str());
+        tokio::time::sleep(handler_sleep(&event)).await;
+        HttpResponse::build(actix_web::http::StatusCode::from_u16(handler_status(&event)).unwrap())
+            .finish()
+    }
+
+    /// Extractor-only: no middleware, the pipeline in app_data; the handler reports back.
+    async fn standalone(
+        log: web::Data<HandlerLog>,
+        event: Webhook<serde_json::Value>,
+    ) -> HttpResponse {
+        log.record(event.verified().delivery_id().as_str());
+        let status = handler_status(&event);
+        event.finish(status < 300).await;
+        HttpResponse::build(actix_web::http::StatusCode::from_u16(status).unwrap()).finish()
+    }
+
+    let log = HandlerLog::default();
+    let (pipeline, tenants, alone) = (pipeline(), tenant_pipeline(), pipeline());
+    let (tx, rx) = std::sync::mpsc::channel();
+    let app_log = log.clone();
+    std::thread::spawn(move || {
+        actix_web::rt::System::new().block_on(async move {
+            let server = HttpServer::new(move || {
+                App::new()
+                    .app_data(web::Data::new(app_log.clone()))
+                    .service(
+                        web::resource("/webhook")
+                            .wrap(WebhookGuard::new(pipeline.clone()))
+                            .route(web::post().to(handler)),
+                    )
+                    .service(
+                        web::resource("/t/{tenant}/webhook")
+                            .wrap(WebhookGuard::new(tenants.clone()))
+                            .route(web::post().to(handler)),
+                    )
+                    .service(
+                        web::resource("/standalone")
+                            .app_data(alone.clone())
+                            .route(web::post().to(standalone)),
+                    )
+            })
+            .workers(1)
+            .disable_signals()
+            .bind("127.0.0.1:0")
+            .unwrap();
+            tx.send(server.addrs()[0]).unwrap();
+            server.run().await.unwrap();
+        });
+    });
+    let addr = rx.recv().unwrap();
+    TestApp { addr, log }
+}
