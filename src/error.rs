@@ -191,9 +191,12 @@ pub enum ConfigError {
     /// The scheme needs a crate feature that is not enabled.
     #[error("this scheme needs the `{0}` feature")]
     FeatureDisabled(&'static str),
-    /// Replay timings are inconsistent: the lease must exceed the handler timeout, the
-    /// retention must be at least the lease, and timeouts must be non-zero.
-    #[error("replay timings: need lease > handler timeout > 0, retain >= lease, store timeout > 0")]
+    /// Replay timings are inconsistent: the lease must exceed the handler timeout plus twice
+    /// the store timeout, the retention must be at least the lease, and timeouts must be
+    /// non-zero.
+    #[error(
+        "replay timings: need lease > handler timeout + 2 × store timeout, retain >= lease, timeouts > 0"
+    )]
     InvalidReplayTiming,
     /// A trusted proxy is not an address or `address/prefix`.
     #[error("invalid trusted proxy network")]

@@ -16,7 +16,9 @@ fn one_million_keys_are_reclaimed_after_one_tick() {
         .tick_every(Duration::from_secs(60));
     let key = |n: u32| ClientKey::Ip(IpAddr::V4(Ipv4Addr::from(n)));
     for n in 0..1_000_000u32 {
-        limiter.admit(&key(n)).expect("first request of a new client");
+        limiter
+            .admit(&key(n))
+            .expect("first request of a new client");
         if n % 4 == 0 {
             limiter.record_failure(&key(n));
         }

@@ -130,7 +130,7 @@ impl fmt::Debug for ReplayGuardBuilder {
 
 impl ReplayGuardBuilder {
     /// How long a claim lasts before another attempt may take it over. Defaults to 60 s.
-    /// Must exceed the handler timeout.
+    /// Must exceed the handler timeout plus twice the store timeout.
     pub fn lease(mut self, lease: Duration) -> Self {
         self.guard.lease = lease;
         self
@@ -168,7 +168,9 @@ impl ReplayGuardBuilder {
     pub fn build(self) -> Result<ReplayGuard, ConfigError> {
         let g = &self.guard;
         let zero = Duration::ZERO;
-        if g.lease <= g.handler_timeout
+        // The lease must outlast the handler and the completion after it (one retry, each
+        // call bounded by the store timeout), or a retry could take over a finished delivery.
+        if g.lease <= g.handler_timeout + g.store_timeout * 2
             || g.retain < g.lease
             || g.handler_timeout == zero
             || g.store_timeout == zero

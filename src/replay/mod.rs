@@ -26,7 +26,7 @@ use std::time::Duration;
 pub use self::redis::{RedisStore, RedisStoreBuilder};
 pub use guard::{Admitted, ClaimHandle, Guarded, HandlerOutcome, ReplayGuard, ReplayGuardBuilder};
 pub use key::{KeyError, ReplayKey};
-pub use memory::{MemoryStore, MemoryStoreBuilder};
+pub use memory::{BYTES_PER_ENTRY, MemoryStore, MemoryStoreBuilder};
 
 /// The future a [`ReplayStore`] method returns: boxed, so stores are object-safe and one store
 /// can be shared by many routes as `Arc<dyn ReplayStore>`.

@@ -21,6 +21,7 @@ pub async fn start_axum() -> TestApp {
         Webhook(payload): Webhook<serde_json::Value>,
     ) -> StatusCode {
         log.record(verified.delivery_id().as_str());
+        assert!(!handler_panics(&payload), "test handler panics on request");
         tokio::time::sleep(handler_sleep(&payload)).await;
         StatusCode::from_u16(handler_status(&payload)).unwrap()
     }
@@ -34,6 +35,10 @@ pub async fn start_axum() -> TestApp {
         .route(
             "/t/{tenant}/webhook",
             post(handler).layer(WebhookLayer::new(tenant_pipeline())),
+        )
+        .route(
+            "/race",
+            post(handler).layer(WebhookLayer::new(race_pipeline())),
         )
         .with_state(log.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -60,6 +65,7 @@ pub fn start_actix() -> TestApp {
         event: Webhook<serde_json::Value>,
     ) -> HttpResponse {
         log.record(event.verified().delivery_id().as_str());
+        assert!(!handler_panics(&event), "test handler panics on request");
         tokio::time::sleep(handler_sleep(&event)).await;
         HttpResponse::build(actix_web::http::StatusCode::from_u16(handler_status(&event)).unwrap())
             .finish()
@@ -77,7 +83,8 @@ pub fn start_actix() -> TestApp {
     }
 
     let log = HandlerLog::default();
-    let (pipeline, tenants, alone) = (pipeline(), tenant_pipeline(), pipeline());
+    let (pipeline, tenants, alone, race) =
+        (pipeline(), tenant_pipeline(), pipeline(), race_pipeline());
     let (tx, rx) = std::sync::mpsc::channel();
     let app_log = log.clone();
     std::thread::spawn(move || {
@@ -93,6 +100,11 @@ pub fn start_actix() -> TestApp {
                     .service(
                         web::resource("/t/{tenant}/webhook")
                             .wrap(WebhookGuard::new(tenants.clone()))
+                            .route(web::post().to(handler)),
+                    )
+                    .service(
+                        web::resource("/race")
+                            .wrap(WebhookGuard::new(race.clone()))
                             .route(web::post().to(handler)),
                     )
                     .service(

@@ -50,6 +50,11 @@ pub fn handler_status(payload: &serde_json::Value) -> u16 {
     }
 }
 
+/// `"panic": true` makes the test handlers panic (the guard must catch it and release).
+pub fn handler_panics(payload: &serde_json::Value) -> bool {
+    payload.get("panic").and_then(serde_json::Value::as_bool) == Some(true)
+}
+
 pub fn handler_sleep(payload: &serde_json::Value) -> Duration {
     Duration::from_millis(
         payload
@@ -81,6 +86,25 @@ pub fn pipeline() -> Pipeline {
         .rate_limit(RateLimit::per_second(5).unwrap().burst(10))
         .failure_rate_limit(RateLimit::per_minute(1).unwrap().burst(3))
         .trusted_proxies([PROXY])
+        .body_limit(BODY_LIMIT)
+        .body_timeout(BODY_TIMEOUT)
+        .build()
+        .unwrap()
+}
+
+/// The pipeline of `/race`: rate limits out of the way, a short handler timeout, so races and
+/// failure repair are what is measured.
+pub fn race_pipeline() -> Pipeline {
+    Pipeline::builder(verifier())
+        .replay(
+            ReplayGuard::builder(MemoryStore::default())
+                .handler_timeout(Duration::from_millis(300))
+                .lease(Duration::from_secs(10))
+                .build()
+                .unwrap(),
+        )
+        .rate_limit(RateLimit::per_second(1_000_000).unwrap())
+        .failure_rate_limit(RateLimit::per_second(1_000_000).unwrap())
         .body_limit(BODY_LIMIT)
         .body_timeout(BODY_TIMEOUT)
         .build()
