@@ -124,3 +124,73 @@ pub fn start_actix() -> TestApp {
     let addr = rx.recv().unwrap();
     TestApp { addr, log }
 }
+
+/// A one-route axum app (`POST /webhook`) around any pipeline.
+#[cfg(feature = "axum")]
+pub async fn start_axum_with(pipeline: hookguard::pipeline::Pipeline) -> TestApp {
+    use axum::Router;
+    use axum::extract::State;
+    use axum::routing::post;
+    use hookguard::Verified;
+    use hookguard::tower::WebhookLayer;
+
+    async fn handler(State(log): State<HandlerLog>, verified: Verified) -> http::StatusCode {
+        log.record(verified.delivery_id().as_str());
+        http::StatusCode::NO_CONTENT
+    }
+    let log = HandlerLog::default();
+    let app = Router::new()
+        .route("/webhook", post(handler).layer(WebhookLayer::new(pipeline)))
+        .with_state(log.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await
+        .unwrap();
+    });
+    TestApp { addr, log }
+}
+
+/// A one-route actix app (`POST /webhook`) around any pipeline.
+#[cfg(feature = "actix-web")]
+pub fn start_actix_with(pipeline: hookguard::pipeline::Pipeline) -> TestApp {
+    use actix_web::{App, HttpMessage, HttpRequest, HttpResponse, HttpServer, web};
+    use hookguard::actix::WebhookGuard;
+
+    async fn handler(log: web::Data<HandlerLog>, req: HttpRequest) -> HttpResponse {
+        let id = req
+            .extensions()
+            .get::<hookguard::Verified>()
+            .map(|v| v.delivery_id().to_string());
+        log.record(&id.unwrap_or_default());
+        HttpResponse::NoContent().finish()
+    }
+    let log = HandlerLog::default();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let app_log = log.clone();
+    std::thread::spawn(move || {
+        actix_web::rt::System::new().block_on(async move {
+            let server = HttpServer::new(move || {
+                App::new()
+                    .app_data(web::Data::new(app_log.clone()))
+                    .service(
+                        web::resource("/webhook")
+                            .wrap(WebhookGuard::new(pipeline.clone()))
+                            .route(web::post().to(handler)),
+                    )
+            })
+            .workers(1)
+            .disable_signals()
+            .bind("127.0.0.1:0")
+            .unwrap();
+            tx.send(server.addrs()[0]).unwrap();
+            server.run().await.unwrap();
+        });
+    });
+    let addr = rx.recv().unwrap();
+    TestApp { addr, log }
+}
