@@ -31,7 +31,7 @@
 //! # Ok(()) }
 //! ```
 
-use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::extract::{FromRequest, FromRequestParts, OptionalFromRequestParts, Request};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use http::header::CONTENT_TYPE;
@@ -41,7 +41,7 @@ use http_body_util::BodyExt;
 use serde::de::DeserializeOwned;
 
 use crate::error::Rejection;
-use crate::pipeline::rejection_response;
+use crate::pipeline::{ObservedRejection, rejection_response};
 use crate::verify::Verified;
 
 impl IntoResponse for Rejection {
@@ -105,6 +105,24 @@ impl IntoResponse for ExtractError {
             HeaderValue::from_static("application/problem+json"),
         );
         response
+    }
+}
+
+impl<S: Send + Sync> OptionalFromRequestParts<S> for Verified {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Option<Self>, Self::Rejection> {
+        Ok(parts.extensions.get::<Verified>().cloned())
+    }
+}
+
+/// In observe-only mode, the rejection verification would have made (use as
+/// `Option<ObservedRejection>`).
+impl<S: Send + Sync> OptionalFromRequestParts<S> for ObservedRejection {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Option<Self>, Self::Rejection> {
+        Ok(parts.extensions.get::<ObservedRejection>().cloned())
     }
 }
 

@@ -9,7 +9,7 @@ use actix_web::{Error, HttpMessage};
 use futures_core::future::LocalBoxFuture;
 
 use super::convert::{ActixBody, parts_of, rejection_to_actix, to_actix};
-use crate::pipeline::{Pipeline, Processed};
+use crate::pipeline::{ObservedRejection, Pipeline, Processed};
 use crate::replay::HandlerOutcome;
 
 /// Middleware running the webhook [`Pipeline`] in front of a resource, scope or app.
@@ -92,8 +92,17 @@ where
                     parts,
                     peer,
                     ActixBody(payload),
-                    |_parts, bytes, verified| {
-                        for_handler.extensions_mut().insert(verified);
+                    |_parts, bytes, verification| {
+                        match verification {
+                            Ok(verified) => {
+                                for_handler.extensions_mut().insert(verified);
+                            }
+                            Err(rejection) => {
+                                for_handler
+                                    .extensions_mut()
+                                    .insert(ObservedRejection(rejection));
+                            }
+                        }
                         let inner = ServiceRequest::from_parts(for_handler, Payload::from(bytes));
                         let call = service.call(inner);
                         async move { Answer(call.await) }

@@ -72,6 +72,8 @@ struct Inner {
     client_keys: ClientKeys,
     body_limit: usize,
     body_timeout: Duration,
+    observe_only: bool,
+    counters: Counters,
 }
 
 impl fmt::Debug for Pipeline {
@@ -99,22 +101,65 @@ pub enum Processed<R> {
 }
 
 /// A request that passed steps 1–4.
-struct Accepted {
+struct Accepted<'a> {
     bytes: Bytes,
     verified: Verified,
     key: ReplayKey,
-    trace: Trace,
+    trace: Trace<'a>,
+}
+
+/// Why [`Pipeline::accept`] stopped short of a verified request.
+enum Stop<'a> {
+    /// Answer this.
+    Respond(Response<Bytes>),
+    /// Observe-only mode: verification failed, but the request goes on to the handler.
+    Observe {
+        bytes: Bytes,
+        rejection: Rejection,
+        trace: Trace<'a>,
+    },
+}
+
+/// The failure an observe-only pipeline let through, in the request extensions for the
+/// handler (it is never set when verification succeeded).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ObservedRejection(pub Rejection);
+
+/// Decisions counted by outcome, and (observe-only) would-be rejections by code.
+#[derive(Default)]
+struct Counters {
+    outcomes: dashmap::DashMap<&'static str, u64>,
+    would_reject: dashmap::DashMap<&'static str, u64>,
+}
+
+fn bump(map: &dashmap::DashMap<&'static str, u64>, key: &'static str) {
+    *map.entry(key).or_insert(0) += 1;
+}
+
+fn sorted(map: &dashmap::DashMap<&'static str, u64>) -> Vec<(&'static str, u64)> {
+    let mut out: Vec<_> = map.iter().map(|e| (*e.key(), *e.value())).collect();
+    out.sort();
+    out
 }
 
 /// What every decision's log event carries.
-struct Trace {
+struct Trace<'a> {
     started: tokio::time::Instant,
     client: Option<ClientKey>,
+    counters: &'a Counters,
 }
 
-impl Trace {
+impl Trace<'_> {
     /// The one event per decision: never the secret, the signature or the body.
-    fn log(&self, outcome: &str, verified: Option<&Verified>) {
+    fn log(&self, outcome: &'static str, verified: Option<&Verified>) {
+        bump(&self.counters.outcomes, outcome);
+        #[cfg(feature = "metrics")]
+        metrics::counter!(
+            "hookguard_decisions_total",
+            "outcome" => outcome,
+            "provider" => verified.map_or_else(String::new, |v| v.provider().to_owned()),
+        )
+        .increment(1);
         tracing::info!(
             target: "hookguard",
             outcome,
@@ -145,6 +190,7 @@ pub struct PipelineBuilder {
     client_keys: ClientKeys,
     body_limit: usize,
     body_timeout: Duration,
+    observe_only: bool,
     error: Option<ConfigError>,
 }
 
@@ -218,8 +264,19 @@ impl Pipeline {
             client_keys: ClientKeys::default(),
             body_limit: DEFAULT_BODY_LIMIT,
             body_timeout: DEFAULT_BODY_TIMEOUT,
+            observe_only: false,
             error: None,
         }
+    }
+
+    /// Decisions so far, by outcome (`handled`, `duplicate`, `signature_mismatch`, …).
+    pub fn outcome_counts(&self) -> Vec<(&'static str, u64)> {
+        sorted(&self.inner.counters.outcomes)
+    }
+
+    /// Observe-only mode: how many requests verification would have refused, by code.
+    pub fn would_reject_counts(&self) -> Vec<(&'static str, u64)> {
+        sorted(&self.inner.counters.would_reject)
     }
 
     /// The rate limiter, if rate limiting is on.
@@ -228,7 +285,8 @@ impl Pipeline {
     }
 
     /// Runs the whole pipeline for one request. `handler` gets the head, the verified body
-    /// bytes (exactly those that were verified) and the [`Verified`] facts.
+    /// bytes (exactly those that were verified) and the [`Verified`] facts — or, only in
+    /// observe-only mode, the rejection verification would have made.
     pub async fn process<H, Fut>(
         &self,
         parts: Parts,
@@ -237,13 +295,23 @@ impl Pipeline {
         handler: H,
     ) -> Processed<Fut::Output>
     where
-        H: FnOnce(Parts, Bytes, Verified) -> Fut,
+        H: FnOnce(Parts, Bytes, Result<Verified, Rejection>) -> Fut,
         Fut: Future,
         Fut::Output: HandlerOutcome,
     {
         let accepted = match self.accept(&parts, peer, body).await {
             Ok(accepted) => accepted,
-            Err(response) => return Processed::Respond(response),
+            Err(Stop::Respond(response)) => return Processed::Respond(response),
+            Err(Stop::Observe {
+                bytes,
+                rejection,
+                trace,
+            }) => {
+                // Observe-only: no claim without a verified id; the handler decides.
+                let out = handler(parts, bytes, Err(rejection)).await;
+                trace.log("observed_unverified", None);
+                return Processed::Handled(out);
+            }
         };
         let Accepted {
             bytes,
@@ -255,7 +323,7 @@ impl Pipeline {
         let ran = self
             .inner
             .replay
-            .run(&key, move || handler(parts, bytes, for_handler))
+            .run(&key, move || handler(parts, bytes, Ok(for_handler)))
             .await;
         match ran {
             Ok(Guarded::Ran(out)) => {
@@ -296,12 +364,21 @@ impl Pipeline {
         peer: Option<IpAddr>,
         body: impl BodySource,
     ) -> Result<(Bytes, Verified, Option<ClaimHandle>), Response<Bytes>> {
+        // Observe-only mode applies to the layer and middleware; a standalone extractor has
+        // no way to hand an unverified payload on, so it stays strict.
+        let accepted = match self.accept(parts, peer, body).await {
+            Ok(accepted) => accepted,
+            Err(Stop::Respond(response)) => return Err(response),
+            Err(Stop::Observe {
+                rejection, trace, ..
+            }) => return Err(trace.refuse(rejection, None)),
+        };
         let Accepted {
             bytes,
             verified,
             key,
             trace,
-        } = self.accept(parts, peer, body).await?;
+        } = accepted;
         match self.inner.replay.claim(&key).await {
             Ok(Admitted::Claimed(handle)) => {
                 trace.log("claimed", Some(&verified));
@@ -325,39 +402,53 @@ impl Pipeline {
         parts: &Parts,
         peer: Option<IpAddr>,
         mut body: impl BodySource,
-    ) -> Result<Accepted, Response<Bytes>> {
+    ) -> Result<Accepted<'_>, Stop<'_>> {
         let inner = &*self.inner;
         let trace = Trace {
             started: tokio::time::Instant::now(),
             client: inner.client_keys.key(parts, peer),
+            counters: &inner.counters,
         };
+        let respond = |r| Stop::Respond(r);
 
         // 1. Admission, before a byte of the body is read.
         if let Some(limiter) = &inner.limiter {
             let Some(key) = &trace.client else {
                 tracing::error!(target: "hookguard", "no peer address for the rate limiter: serve with connect info (axum: into_make_service_with_connect_info) or set a client key function");
-                return Err(trace.refuse(Rejection::ClientKeyUnavailable, None));
+                return Err(respond(trace.refuse(Rejection::ClientKeyUnavailable, None)));
             };
-            limiter.admit(key).map_err(|r| trace.refuse(r, None))?;
+            limiter
+                .admit(key)
+                .map_err(|r| respond(trace.refuse(r, None)))?;
         }
 
         // 2–3. Head checks, then the body within its cap and deadline.
-        body::check_head(&parts.headers, inner.body_limit).map_err(|r| trace.refuse(r, None))?;
+        body::check_head(&parts.headers, inner.body_limit)
+            .map_err(|r| respond(trace.refuse(r, None)))?;
         let deadline = trace.started + inner.body_timeout;
         let bytes = body::read_capped(&mut body, inner.body_limit, deadline)
             .await
-            .map_err(|r| trace.refuse(r, None))?;
+            .map_err(|r| respond(trace.refuse(r, None)))?;
 
         // 4. Verify; failures are charged to the client's failure budget.
         let (tenant, verified) = match self.verify(parts, &bytes).await {
             Ok(found) => found,
+            Err(r) if inner.observe_only && r.status().is_client_error() => {
+                bump(&inner.counters.would_reject, r.code());
+                tracing::warn!(target: "hookguard", code = r.code(), "observe-only: verification failed, passing the request on");
+                return Err(Stop::Observe {
+                    bytes,
+                    rejection: r,
+                    trace,
+                });
+            }
             Err(r) => {
                 if let (Some(limiter), Some(key)) = (&inner.limiter, &trace.client) {
                     if r.status().is_client_error() {
                         limiter.record_failure(key);
                     }
                 }
-                return Err(trace.refuse(r, None));
+                return Err(respond(trace.refuse(r, None)));
             }
         };
         let Ok(key) = ReplayKey::new(&tenant, &verified) else {
@@ -365,7 +456,7 @@ impl Pipeline {
             let r = Rejection::Unavailable {
                 retry_after: Duration::from_secs(60),
             };
-            return Err(trace.refuse(r, Some(&verified)));
+            return Err(respond(trace.refuse(r, Some(&verified))));
         };
         Ok(Accepted {
             bytes,
@@ -496,6 +587,16 @@ impl PipelineBuilder {
         self
     }
 
+    /// Rollout mode: verification runs, is logged and counted, but a request that fails it
+    /// still reaches the handler, with an [`ObservedRejection`] in its extensions instead of
+    /// [`Verified`] (and without replay protection, which needs a verified id). Rate limits
+    /// and body limits still apply. Logged as a warning when built; see
+    /// [`Pipeline::would_reject_counts`] for how many requests would have been refused.
+    pub fn dangerous_observe_only(mut self) -> Self {
+        self.observe_only = true;
+        self
+    }
+
     /// Checks the configuration and builds the pipeline.
     pub fn build(self) -> Result<Pipeline, ConfigError> {
         if let Some(e) = self.error {
@@ -509,6 +610,9 @@ impl PipelineBuilder {
             Some(guard) => guard,
             None => ReplayGuard::builder(MemoryStore::default()).build()?,
         };
+        if self.observe_only {
+            tracing::warn!(target: "hookguard", "OBSERVE-ONLY mode: requests that fail verification are passed to the handler");
+        }
         let limiter = match (self.rate_limit_off, self.limiter) {
             (true, _) => None,
             (false, Some(l)) => Some(l),
@@ -522,6 +626,8 @@ impl PipelineBuilder {
                 client_keys: self.client_keys,
                 body_limit: self.body_limit,
                 body_timeout: self.body_timeout,
+                observe_only: self.observe_only,
+                counters: Counters::default(),
             }),
         })
     }

@@ -9,7 +9,7 @@ use tower_service::Service;
 
 use super::ResponseFuture;
 use super::body::HttpBody;
-use crate::pipeline::{Pipeline, Processed};
+use crate::pipeline::{ObservedRejection, Pipeline, Processed};
 use crate::replay::HandlerOutcome;
 
 /// The peer address, for servers that put it in the request extensions themselves.
@@ -92,9 +92,16 @@ where
             inner: Box::pin(async move {
                 let source = HttpBody(Box::pin(body));
                 let processed = pipeline
-                    .process(parts, peer, source, |parts, bytes, verified| {
+                    .process(parts, peer, source, |parts, bytes, verification| {
                         let mut req = Request::from_parts(parts, B::from(bytes));
-                        req.extensions_mut().insert(verified);
+                        match verification {
+                            Ok(verified) => {
+                                req.extensions_mut().insert(verified);
+                            }
+                            Err(rejection) => {
+                                req.extensions_mut().insert(ObservedRejection(rejection));
+                            }
+                        }
                         let call = inner.call(req);
                         async move { Answer(call.await) }
                     })
