@@ -67,6 +67,10 @@ pub enum Rejection {
     /// The request body could not be read (the connection failed mid-body). 400.
     #[error("body could not be read")]
     BodyReadFailed,
+    /// The route takes deliveries (POST) and this request is neither one nor the provider's
+    /// GET handshake. 405.
+    #[error("method not allowed")]
+    MethodNotAllowed,
     /// No client key could be determined (no peer address: a server set-up problem). 500.
     #[error("client key unavailable")]
     ClientKeyUnavailable,
@@ -105,6 +109,7 @@ impl Rejection {
             Rejection::UnsupportedEncoding => "unsupported_encoding",
             Rejection::RateLimited { .. } => "rate_limited",
             Rejection::BodyReadFailed => "body_read_failed",
+            Rejection::MethodNotAllowed => "method_not_allowed",
             Rejection::ClientKeyUnavailable => "client_key_unavailable",
             Rejection::DeliveryInFlight { .. } => "delivery_in_flight",
             Rejection::Unavailable { .. } => "unavailable",
@@ -129,6 +134,7 @@ impl Rejection {
             | Rejection::MalformedPayload
             | Rejection::BodyReadFailed => StatusCode::BAD_REQUEST,
             Rejection::ClientKeyUnavailable => StatusCode::INTERNAL_SERVER_ERROR,
+            Rejection::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Rejection::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Rejection::BodyTimeout => StatusCode::REQUEST_TIMEOUT,
             Rejection::UnsupportedEncoding => StatusCode::UNSUPPORTED_MEDIA_TYPE,

@@ -73,7 +73,7 @@ mod verify;
 
 pub use error::{ConfigError, Rejection};
 pub use provider::{Provider, UnknownProvider};
-pub use scheme::Scheme;
+pub use scheme::{Handshake, Scheme};
 pub use secret::{KeyId, Keyring, MAX_KEYS, Secret};
 pub use sign::{Delivery, Signer};
 pub use verify::{

@@ -344,6 +344,26 @@ impl Verifier {
         })
     }
 
+    /// HMAC-SHA256 of `message` under the key `key_id` (for handshakes that prove the
+    /// endpoint knows the secret: Zoom, X). `None` if that key is not an HMAC-SHA256 key.
+    pub(crate) fn hmac_sha256(&self, key_id: &KeyId, message: &[u8]) -> Option<[u8; 32]> {
+        use hmac::Mac;
+        let (_, key) = self.inner.keys.iter().find(|(id, _)| id == key_id)?;
+        match key {
+            PreparedKey::HmacSha256(prepared) => {
+                let mut mac = prepared.start();
+                mac.update(message);
+                Some(mac.finalize().into_bytes().into())
+            }
+            _ => None,
+        }
+    }
+
+    /// The first key's id.
+    pub(crate) fn first_key_id(&self) -> Option<&KeyId> {
+        self.inner.keys.first().map(|(id, _)| id)
+    }
+
     /// Tries every key against every offered signature, with no early exit.
     fn match_keys(
         &self,

@@ -17,6 +17,7 @@
 //! response type. Two adapters therefore cannot disagree on a status code.
 
 mod body;
+mod handshake;
 mod problem;
 mod resolver;
 
@@ -73,6 +74,7 @@ struct Inner {
     body_limit: usize,
     body_timeout: Duration,
     observe_only: bool,
+    handshake_token: Option<zeroize::Zeroizing<String>>,
     counters: Counters,
 }
 
@@ -191,6 +193,7 @@ pub struct PipelineBuilder {
     body_limit: usize,
     body_timeout: Duration,
     observe_only: bool,
+    handshake_token: Option<zeroize::Zeroizing<String>>,
     error: Option<ConfigError>,
 }
 
@@ -265,6 +268,7 @@ impl Pipeline {
             body_limit: DEFAULT_BODY_LIMIT,
             body_timeout: DEFAULT_BODY_TIMEOUT,
             observe_only: false,
+            handshake_token: None,
             error: None,
         }
     }
@@ -422,6 +426,24 @@ impl Pipeline {
                 .map_err(|r| respond(trace.refuse(r, None)))?;
         }
 
+        // GET handshakes (Dropbox, Meta, Okta, X): answered before any body is read.
+        if parts.method == http::Method::GET {
+            let answer = match self.resolve(parts).await {
+                Ok((_, verifier, true)) => handshake::answer_get(
+                    &verifier,
+                    parts,
+                    inner.handshake_token.as_ref().map(|t| t.as_str()),
+                ),
+                Ok((_, _, false)) => Err(Rejection::SignatureMismatch),
+                Err(r) => Err(r),
+            };
+            let response = answer.unwrap_or_else(|r| trace.refuse(r, None));
+            if response.status().is_success() {
+                trace.log("handshake", None);
+            }
+            return Err(respond(response));
+        }
+
         // 2–3. Head checks, then the body within its cap and deadline.
         body::check_head(&parts.headers, inner.body_limit)
             .map_err(|r| respond(trace.refuse(r, None)))?;
@@ -431,7 +453,7 @@ impl Pipeline {
             .map_err(|r| respond(trace.refuse(r, None)))?;
 
         // 4. Verify; failures are charged to the client's failure budget.
-        let (tenant, verified) = match self.verify(parts, &bytes).await {
+        let (tenant, verifier, verified) = match self.verify(parts, &bytes).await {
             Ok(found) => found,
             Err(r) if inner.observe_only && r.status().is_client_error() => {
                 bump(&inner.counters.would_reject, r.code());
@@ -451,6 +473,11 @@ impl Pipeline {
                 return Err(respond(trace.refuse(r, None)));
             }
         };
+        // Signed POST handshakes are answered here, never by the handler.
+        if let Some(answer) = handshake::answer_post(&verifier, parts, &bytes, &verified) {
+            trace.log("handshake", Some(&verified));
+            return Err(respond(answer));
+        }
         let Ok(key) = ReplayKey::new(&tenant, &verified) else {
             tracing::error!(target: "hookguard", "tenant name outside [A-Za-z0-9_.:-]{{0,64}}");
             let r = Rejection::Unavailable {
@@ -467,16 +494,13 @@ impl Pipeline {
     }
 
     /// Step 4 alone: picks the verifier (static or resolved) and verifies.
-    async fn verify(
-        &self,
-        parts: &Parts,
-        body: &[u8],
-    ) -> Result<(Cow<'_, str>, Verified), Rejection> {
+    /// The tenant and verifier for a request: the static one, the resolver's, or — for an
+    /// unknown tenant — the decoy (`known == false`).
+    async fn resolve(&self, parts: &Parts) -> Result<(Cow<'_, str>, Verifier, bool), Rejection> {
         match &self.inner.keys {
-            Keys::Static { tenant, verifier } => Ok((
-                Cow::Borrowed(tenant.as_str()),
-                verifier.verify_parts(parts, body)?,
-            )),
+            Keys::Static { tenant, verifier } => {
+                Ok((Cow::Borrowed(tenant.as_str()), verifier.clone(), true))
+            }
             Keys::Resolver { resolver, decoy } => {
                 let resolved = resolver.0.resolve(parts).await.map_err(|e| {
                     tracing::warn!(target: "hookguard", error = %e, "secret resolver failed: 503");
@@ -484,19 +508,27 @@ impl Pipeline {
                         retry_after: Duration::from_secs(5),
                     }
                 })?;
-                match resolved {
-                    Some(tenant) => {
-                        let verified = tenant.verifier.verify_parts(parts, body)?;
-                        Ok((Cow::Owned(tenant.name), verified))
-                    }
-                    None => {
-                        // Same work, same answer as a bad signature; never a success.
-                        decoy.verify_parts(parts, body)?;
-                        Err(Rejection::SignatureMismatch)
-                    }
-                }
+                Ok(match resolved {
+                    Some(tenant) => (Cow::Owned(tenant.name), tenant.verifier, true),
+                    None => (Cow::Borrowed(""), decoy.clone(), false),
+                })
             }
         }
+    }
+
+    /// Step 4 alone: picks the verifier and verifies. An unknown tenant is verified against
+    /// the decoy — same work, same answer as a bad signature — and never succeeds.
+    async fn verify(
+        &self,
+        parts: &Parts,
+        body: &[u8],
+    ) -> Result<(Cow<'_, str>, Verifier, Verified), Rejection> {
+        let (tenant, verifier, known) = self.resolve(parts).await?;
+        let verified = verifier.verify_parts(parts, body)?;
+        if !known {
+            return Err(Rejection::SignatureMismatch);
+        }
+        Ok((tenant, verifier, verified))
     }
 }
 
@@ -587,6 +619,16 @@ impl PipelineBuilder {
         self
     }
 
+    /// The verify token some handshakes compare (Meta / WhatsApp `hub.verify_token`). A
+    /// handshake that needs it is refused while it is not set.
+    pub fn handshake_token(mut self, token: &str) -> Self {
+        if token.is_empty() || token.trim() != token {
+            self.error.get_or_insert(ConfigError::SecretWhitespace);
+        }
+        self.handshake_token = Some(zeroize::Zeroizing::new(token.to_owned()));
+        self
+    }
+
     /// Rollout mode: verification runs, is logged and counted, but a request that fails it
     /// still reaches the handler, with an [`ObservedRejection`] in its extensions instead of
     /// [`Verified`] (and without replay protection, which needs a verified id). Rate limits
@@ -627,6 +669,7 @@ impl PipelineBuilder {
                 body_limit: self.body_limit,
                 body_timeout: self.body_timeout,
                 observe_only: self.observe_only,
+                handshake_token: self.handshake_token,
                 counters: Counters::default(),
             }),
         })

@@ -1,7 +1,7 @@
 //! Slack: `X-Slack-Signature: v0=<hex>` with `X-Slack-Request-Timestamp`, HMAC-SHA256 over
 //! `v0:{ts}:{body}`. Vector: Slack docs, "Verifying requests from Slack".
 
-use crate::scheme::{Algorithm, Encoding, Part, Scheme, TimestampSource, Unit, single};
+use crate::scheme::{Algorithm, Encoding, Handshake, Part, Scheme, TimestampSource, Unit, single};
 
 pub(crate) fn scheme() -> Scheme {
     Scheme::preset(
@@ -17,6 +17,7 @@ pub(crate) fn scheme() -> Scheme {
             Part::Body,
         ],
     )
+    .with_handshake(Handshake::SlackUrlVerification)
     .with_timestamp(TimestampSource::Header(
         http::HeaderName::from_static("x-slack-request-timestamp"),
         Unit::Seconds,

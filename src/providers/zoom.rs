@@ -2,7 +2,7 @@
 //! `v0:{ts}:{body}` with the app's secret token. Vector: computed per Zoom's docs (no official
 //! SDK).
 
-use crate::scheme::{Algorithm, Encoding, Part, Scheme, TimestampSource, Unit, single};
+use crate::scheme::{Algorithm, Encoding, Handshake, Part, Scheme, TimestampSource, Unit, single};
 
 pub(crate) fn scheme() -> Scheme {
     Scheme::preset(
@@ -18,6 +18,7 @@ pub(crate) fn scheme() -> Scheme {
             Part::Body,
         ],
     )
+    .with_handshake(Handshake::ZoomUrlValidation)
     .with_timestamp(TimestampSource::Header(
         http::HeaderName::from_static("x-zm-request-timestamp"),
         Unit::Seconds,

@@ -68,6 +68,8 @@ pub const DEFAULT_RETAIN: Duration = Duration::from_secs(3 * 24 * 3600);
 pub const DEFAULT_HANDLER_TIMEOUT: Duration = Duration::from_secs(30);
 /// Default timeout of one store call.
 pub const DEFAULT_STORE_TIMEOUT: Duration = Duration::from_secs(2);
+/// The most `Retry-After` a 409 for a delivery in flight asks for.
+pub const IN_FLIGHT_RETRY_AFTER: Duration = Duration::from_secs(5);
 /// `Retry-After` sent when the store is unavailable.
 pub const UNAVAILABLE_RETRY_AFTER: Duration = Duration::from_secs(5);
 
@@ -351,8 +353,10 @@ impl ReplayGuard {
             }
             Ok(Claim::InFlight { remaining }) => {
                 tracing::debug!(key = %key, "delivery in flight");
+                // Ask back soon rather than at the lease's end: the first attempt usually
+                // finishes long before its lease would run out.
                 Err(Rejection::DeliveryInFlight {
-                    retry_after: seconds_at_least_one(remaining),
+                    retry_after: seconds_at_least_one(remaining.min(IN_FLIGHT_RETRY_AFTER)),
                 })
             }
             Err(error) if self.fail_open => {

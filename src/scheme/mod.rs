@@ -5,6 +5,7 @@
 //! states exactly that; the verifier and the signer interpret it. Every preset in
 //! [`providers`](crate::providers) is a `Scheme` value.
 
+mod handshake;
 mod header;
 mod message;
 pub(crate) mod timestamp;
@@ -15,6 +16,7 @@ use std::sync::Arc;
 
 use http::HeaderName;
 
+pub use handshake::Handshake;
 pub(crate) use header::{ParsedSignatures, one_header, parse_signatures};
 pub(crate) use message::{MessageInput, feed};
 
@@ -32,6 +34,7 @@ pub struct Scheme {
     pub(crate) timestamp: Option<TimestampSource>,
     pub(crate) id_header: Option<HeaderName>,
     pub(crate) message: Vec<Part>,
+    pub(crate) handshake: Option<Handshake>,
 }
 
 impl Scheme {
@@ -43,6 +46,11 @@ impl Scheme {
     /// The header that carries the signature (or, for plain-token schemes, the token).
     pub fn signature_header(&self) -> &HeaderName {
         &self.signature_header
+    }
+
+    /// The provider's endpoint handshake, answered by the pipeline, if it has one.
+    pub fn handshake(&self) -> Option<Handshake> {
+        self.handshake
     }
 
     /// Whether the scheme signs the request URL (then the verifier needs the public URL).
@@ -238,6 +246,7 @@ impl Scheme {
             timestamp: None,
             id_header: None,
             message,
+            handshake: None,
         }
     }
 
@@ -248,6 +257,11 @@ impl Scheme {
 
     pub(crate) fn with_id_header(mut self, name: &'static str) -> Scheme {
         self.id_header = Some(HeaderName::from_static(name));
+        self
+    }
+
+    pub(crate) fn with_handshake(mut self, handshake: Handshake) -> Scheme {
+        self.handshake = Some(handshake);
         self
     }
 

@@ -1,0 +1,727 @@
+//! HTTP load over real loopback HTTP/1.1 (keep-alive), one process, one run:
+//!
+//! - `bare`: an axum handler that takes the body as `Bytes` and answers 204;
+//! - `guarded`: the same handler behind `WebhookLayer` (Standard Webhooks verification,
+//!   replay protection in a `MemoryStore`, rate limit on at 1 000 000/s so it never refuses);
+//! - `axum-sw`: the same handler with `axum_standardwebhooks::StandardWebhook<Bytes>`
+//!   (verification only: no replay protection, no rate limit).
+//!
+//! Optional breakdown targets (`HTTP_LOAD_TARGETS`): `guarded-no-ratelimit` (rate limiter
+//! off), `guarded-noop-store` (a replay store that grants every claim and stores nothing),
+//! `guarded-json` (extracts `Webhook<serde_json::Value>` instead of `Bytes`).
+//!
+//! Every request carries a unique, pre-signed `webhook-id` (signed before the timing starts,
+//! with the current timestamp), so the replay store inserts one entry per request. The
+//! server runs on its own tokio runtime, the client (hyper `client::conn::http1`, one
+//! connection per task, one request in flight per connection) on another. Only 127.0.0.1.
+//!
+//! Besides req/s and latency it reports, from `/proc/<pid>/task/<tid>/schedstat` (Linux),
+//! the CPU time the server's runtime threads spent per answered request, and how much of the
+//! window they were runnable but waiting for a CPU (other processes on the machine): on a
+//! shared machine CPU µs/request is the steadier measure of cost.
+//!
+//! Environment (defaults take about 65 s on 2 cores):
+//! - `HTTP_LOAD_SECS` (5): measured seconds per run, after `HTTP_LOAD_WARMUP_SECS` (1);
+//! - `HTTP_LOAD_CONNS` (32): concurrent keep-alive connections;
+//! - `HTTP_LOAD_REPS` (3): runs per target, interleaved (a, b, c, a, b, c, …);
+//! - `HTTP_LOAD_TARGETS` (`bare,guarded,axum-sw`): comma-separated target list;
+//! - `HTTP_LOAD_SERVER_THREADS` (1), `HTTP_LOAD_CLIENT_THREADS` (1): tokio worker threads;
+//! - `HTTP_LOAD_MAX_RPS` (150000): sizes the pre-signed pool of the first run of a target
+//!   (later runs: 1.5× the best rate seen so far); running out is reported as an error.
+//!
+//! `cargo bench --bench http_load --features axum` (exits 1 if any answer was not 204).
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use axum::Router;
+use axum::extract::FromRef;
+use axum::routing::post;
+use axum::serve::ListenerExt as _;
+use bytes::Bytes;
+use hookguard::axum::Webhook;
+use hookguard::pipeline::Pipeline;
+use hookguard::ratelimit::RateLimit;
+use hookguard::replay::{
+    Claim, ClaimToken, MemoryStore, ReplayGuard, ReplayKey, ReplayStore, StoreFuture,
+};
+use hookguard::tower::WebhookLayer;
+use hookguard::{Delivery, Provider, Signer, Verifier};
+use http::{HeaderValue, Request, StatusCode};
+use http_body_util::{BodyExt, Full};
+use hyper_util::rt::TokioIo;
+
+const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+const BODY_LEN: usize = 1024;
+
+// ---------------------------------------------------------------- configuration
+
+struct Config {
+    secs: f64,
+    warmup: f64,
+    conns: usize,
+    reps: usize,
+    targets: Vec<Target>,
+    server_threads: usize,
+    client_threads: usize,
+    max_rps: f64,
+}
+
+fn env<T: std::str::FromStr>(name: &str, default: T) -> T {
+    match std::env::var(name) {
+        Ok(v) => v
+            .parse()
+            .unwrap_or_else(|_| panic!("{name}={v:?} does not parse")),
+        Err(_) => default,
+    }
+}
+
+impl Config {
+    fn from_env() -> Self {
+        let targets = env("HTTP_LOAD_TARGETS", "bare,guarded,axum-sw".to_owned())
+            .split(',')
+            .filter(|s| !s.trim().is_empty())
+            .map(|s| Target::parse(s.trim()))
+            .collect();
+        Self {
+            secs: env("HTTP_LOAD_SECS", 5.0),
+            warmup: env("HTTP_LOAD_WARMUP_SECS", 1.0),
+            conns: env("HTTP_LOAD_CONNS", 32usize).max(1),
+            reps: env("HTTP_LOAD_REPS", 3usize).max(1),
+            targets,
+            server_threads: env("HTTP_LOAD_SERVER_THREADS", 1usize).max(1),
+            client_threads: env("HTTP_LOAD_CLIENT_THREADS", 1usize).max(1),
+            max_rps: env("HTTP_LOAD_MAX_RPS", 150_000.0),
+        }
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Target {
+    Bare,
+    Guarded,
+    AxumSw,
+    GuardedNoRateLimit,
+    GuardedNoopStore,
+    GuardedJson,
+}
+
+impl Target {
+    fn parse(s: &str) -> Self {
+        match s {
+            "bare" => Self::Bare,
+            "guarded" => Self::Guarded,
+            "axum-sw" => Self::AxumSw,
+            "guarded-no-ratelimit" => Self::GuardedNoRateLimit,
+            "guarded-noop-store" => Self::GuardedNoopStore,
+            "guarded-json" => Self::GuardedJson,
+            other => panic!(
+                "unknown target {other:?}: bare, guarded, axum-sw, guarded-no-ratelimit, guarded-noop-store, guarded-json"
+            ),
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Self::Bare => "bare",
+            Self::Guarded => "guarded",
+            Self::AxumSw => "axum-sw",
+            Self::GuardedNoRateLimit => "guarded-no-ratelimit",
+            Self::GuardedNoopStore => "guarded-noop-store",
+            Self::GuardedJson => "guarded-json",
+        }
+    }
+}
+
+// ---------------------------------------------------------------- server
+
+async fn handler(body: Bytes) -> StatusCode {
+    std::hint::black_box(body.len());
+    StatusCode::NO_CONTENT
+}
+
+async fn json_handler(Webhook(payload): Webhook<serde_json::Value>) -> StatusCode {
+    std::hint::black_box(&payload);
+    StatusCode::NO_CONTENT
+}
+
+async fn sw_handler(
+    axum_standardwebhooks::StandardWebhook(body): axum_standardwebhooks::StandardWebhook<Bytes>,
+) -> StatusCode {
+    std::hint::black_box(body.len());
+    StatusCode::NO_CONTENT
+}
+
+#[derive(Clone)]
+struct SwState(axum_standardwebhooks::SharedWebhook);
+
+impl FromRef<SwState> for axum_standardwebhooks::SharedWebhook {
+    fn from_ref(state: &SwState) -> Self {
+        state.0.clone()
+    }
+}
+
+/// Grants every claim and remembers nothing: the replay guard's own work without a store.
+struct NoopStore;
+
+impl ReplayStore for NoopStore {
+    fn claim<'a>(&'a self, _: &'a ReplayKey, _: Duration) -> StoreFuture<'a, Claim> {
+        Box::pin(async { Ok(Claim::Claimed(ClaimToken::generate())) })
+    }
+    fn complete<'a>(
+        &'a self,
+        _: &'a ReplayKey,
+        _: &'a ClaimToken,
+        _: Duration,
+    ) -> StoreFuture<'a, bool> {
+        Box::pin(async { Ok(true) })
+    }
+    fn release<'a>(&'a self, _: &'a ReplayKey, _: &'a ClaimToken) -> StoreFuture<'a, bool> {
+        Box::pin(async { Ok(true) })
+    }
+}
+
+/// A fresh pipeline (fresh rate limiter, fresh replay store) per run.
+fn layer(target: Target) -> WebhookLayer {
+    let verifier = Verifier::builder(Provider::StandardWebhooks)
+        .secret(SECRET)
+        .build()
+        .unwrap();
+    let builder = Pipeline::builder(verifier)
+        .rate_limit(RateLimit::per_second(1_000_000).unwrap().burst(1_000_000));
+    let builder = match target {
+        Target::GuardedNoRateLimit => builder.dangerous_disable_rate_limit(),
+        Target::GuardedNoopStore => {
+            builder.replay(ReplayGuard::builder(NoopStore).build().unwrap())
+        }
+        // The default store, spelled out.
+        _ => builder.replay(
+            ReplayGuard::builder(MemoryStore::default())
+                .build()
+                .unwrap(),
+        ),
+    };
+    builder.layer().unwrap()
+}
+
+fn app(target: Target) -> Router {
+    match target {
+        Target::Bare => Router::new().route("/webhook", post(handler)),
+        Target::AxumSw => Router::new()
+            .route("/webhook", post(sw_handler))
+            .with_state(SwState(axum_standardwebhooks::SharedWebhook::new(
+                standardwebhooks::Webhook::new(SECRET).unwrap(),
+            ))),
+        Target::GuardedJson => {
+            Router::new().route("/webhook", post(json_handler).layer(layer(target)))
+        }
+        Target::Guarded | Target::GuardedNoRateLimit | Target::GuardedNoopStore => {
+            Router::new().route("/webhook", post(handler).layer(layer(target)))
+        }
+    }
+}
+
+struct Server {
+    addr: SocketAddr,
+    stop: tokio::sync::oneshot::Sender<()>,
+    done: tokio::task::JoinHandle<()>,
+}
+
+fn start_server(rt: &tokio::runtime::Runtime, target: Target) -> Server {
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let listener = rt
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let addr = listener.local_addr().unwrap();
+    let app = app(target);
+    let done = rt.spawn(async move {
+        let listener = listener.tap_io(|tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async {
+            let _ = stopped.await;
+        })
+        .await
+        .unwrap();
+    });
+    Server { addr, stop, done }
+}
+
+// ---------------------------------------------------------------- thread CPU accounting
+
+/// `/proc/<pid>/task/<tid>/schedstat` of each runtime's threads (Linux; empty elsewhere).
+static SERVER_THREADS: Mutex<Vec<String>> = Mutex::new(Vec::new());
+static CLIENT_THREADS: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
+fn register_thread(list: &'static Mutex<Vec<String>>) {
+    if let Ok(link) = std::fs::read_link("/proc/thread-self") {
+        list.lock()
+            .unwrap()
+            .push(format!("/proc/{}/schedstat", link.display()));
+    }
+}
+
+/// (ns on a CPU, ns runnable but waiting for a CPU), summed over the threads.
+fn schedstat(list: &'static Mutex<Vec<String>>) -> Option<(u64, u64)> {
+    let paths = list.lock().unwrap().clone();
+    if paths.is_empty() {
+        return None;
+    }
+    let mut sum = (0, 0);
+    for p in paths {
+        let text = std::fs::read_to_string(p).ok()?;
+        let mut fields = text.split_whitespace().map(|f| f.parse::<u64>().ok());
+        sum.0 += fields.next()??;
+        sum.1 += fields.next()??;
+    }
+    Some(sum)
+}
+
+#[derive(Clone, Copy)]
+struct Cpu {
+    server_run: u64,
+    server_wait: u64,
+    client_run: u64,
+    client_wait: u64,
+}
+
+/// Samples both runtimes' thread CPU time at `from` and at `to`, on a thread of its own.
+fn sample_cpu(from: Instant, to: Instant) -> std::thread::JoinHandle<Option<Cpu>> {
+    std::thread::spawn(move || {
+        std::thread::sleep(from.saturating_duration_since(Instant::now()));
+        let (s0, c0) = (schedstat(&SERVER_THREADS)?, schedstat(&CLIENT_THREADS)?);
+        std::thread::sleep(to.saturating_duration_since(Instant::now()));
+        let (s1, c1) = (schedstat(&SERVER_THREADS)?, schedstat(&CLIENT_THREADS)?);
+        Some(Cpu {
+            server_run: s1.0 - s0.0,
+            server_wait: s1.1 - s0.1,
+            client_run: c1.0 - c0.0,
+            client_wait: c1.1 - c0.1,
+        })
+    })
+}
+
+fn loadavg() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|s| s.split_whitespace().next().map(str::to_owned))
+        .unwrap_or_else(|| "?".into())
+}
+
+// ---------------------------------------------------------------- pre-signed deliveries
+
+/// One pre-signed delivery: its id and signature header values (body and timestamp are
+/// shared by all).
+struct Signed {
+    id: HeaderValue,
+    signature: HeaderValue,
+}
+
+/// Deliveries shared by all connections, each taken once.
+struct Pool {
+    body: Bytes,
+    timestamp: HeaderValue,
+    deliveries: Vec<Signed>,
+    next: AtomicUsize,
+}
+
+impl Pool {
+    fn take(&self) -> Option<&Signed> {
+        self.deliveries
+            .get(self.next.fetch_add(1, Ordering::Relaxed))
+    }
+}
+
+static NEXT_ID: AtomicU64 = AtomicU64::new(0);
+
+fn body_1k() -> Bytes {
+    let head = br#"{"type":"invoice.paid","data":{"pad":""#;
+    let tail = br#""}}"#;
+    let mut body = Vec::with_capacity(BODY_LEN);
+    body.extend_from_slice(head);
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    while body.len() < BODY_LEN - tail.len() {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        body.push(b"abcdefghijklmnopqrstuvwxyz0123456789"[(x % 36) as usize]);
+    }
+    body.extend_from_slice(tail);
+    assert_eq!(body.len(), BODY_LEN);
+    serde_json::from_slice::<serde_json::Value>(&body).expect("body is JSON");
+    Bytes::from(body)
+}
+
+fn presign(signer: &Signer, body: &Bytes, count: usize) -> Pool {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let deliveries = (0..count)
+        .map(|_| {
+            let n = NEXT_ID.fetch_add(1, Ordering::Relaxed);
+            let id = format!("msg_load_{n:012}");
+            let headers = signer
+                .sign(&Delivery::new(body.clone()).id(id.as_str()).timestamp(now))
+                .unwrap();
+            Signed {
+                id: HeaderValue::from_str(&id).unwrap(),
+                signature: headers["webhook-signature"].clone(),
+            }
+        })
+        .collect();
+    Pool {
+        body: body.clone(),
+        timestamp: HeaderValue::from_str(&now.to_string()).unwrap(),
+        deliveries,
+        next: AtomicUsize::new(0),
+    }
+}
+
+// ---------------------------------------------------------------- client
+
+#[derive(Default)]
+struct ConnResult {
+    /// Latencies (ns) of 204s sent after the warm-up and answered before the end.
+    latencies: Vec<u64>,
+    /// Non-204 answers in the measured window: (status, first bytes of the body).
+    errors: Vec<(u16, String)>,
+    /// Non-204 answers during warm-up (counted as errors too).
+    warmup_errors: usize,
+    exhausted: bool,
+    transport_error: Option<String>,
+}
+
+async fn run_conn(
+    addr: SocketAddr,
+    pool: Arc<Pool>,
+    measure_from: Instant,
+    end: Instant,
+) -> ConnResult {
+    let mut out = ConnResult::default();
+    let stream = match tokio::net::TcpStream::connect(addr).await {
+        Ok(s) => s,
+        Err(e) => {
+            out.transport_error = Some(format!("connect: {e}"));
+            return out;
+        }
+    };
+    stream.set_nodelay(true).unwrap();
+    let (mut sender, conn) = match hyper::client::conn::http1::handshake(TokioIo::new(stream)).await
+    {
+        Ok(pair) => pair,
+        Err(e) => {
+            out.transport_error = Some(format!("handshake: {e}"));
+            return out;
+        }
+    };
+    tokio::spawn(conn);
+    let host = HeaderValue::from_str(&addr.to_string()).unwrap();
+    let json = HeaderValue::from_static("application/json");
+    loop {
+        if Instant::now() >= end {
+            break;
+        }
+        let Some(d) = pool.take() else {
+            out.exhausted = true;
+            break;
+        };
+        let mut req = Request::post("/webhook")
+            .body(Full::new(pool.body.clone()))
+            .unwrap();
+        let h = req.headers_mut();
+        h.insert(http::header::HOST, host.clone());
+        h.insert(http::header::CONTENT_TYPE, json.clone());
+        h.insert("webhook-id", d.id.clone());
+        h.insert("webhook-timestamp", pool.timestamp.clone());
+        h.insert("webhook-signature", d.signature.clone());
+        if let Err(e) = sender.ready().await {
+            out.transport_error = Some(format!("ready: {e}"));
+            break;
+        }
+        let t0 = Instant::now();
+        let resp = match sender.send_request(req).await {
+            Ok(r) => r,
+            Err(e) => {
+                out.transport_error = Some(format!("send: {e}"));
+                break;
+            }
+        };
+        let status = resp.status();
+        let resp_body = match resp.into_body().collect().await {
+            Ok(b) => b.to_bytes(),
+            Err(e) => {
+                out.transport_error = Some(format!("body: {e}"));
+                break;
+            }
+        };
+        let t1 = Instant::now();
+        let measured = t0 >= measure_from && t1 <= end;
+        if status != StatusCode::NO_CONTENT {
+            if measured {
+                let text = String::from_utf8_lossy(&resp_body[..resp_body.len().min(200)]);
+                out.errors.push((status.as_u16(), text.into_owned()));
+            } else {
+                out.warmup_errors += 1;
+            }
+        } else if measured {
+            out.latencies.push((t1 - t0).as_nanos() as u64);
+        }
+    }
+    out
+}
+
+struct RunResult {
+    rps: f64,
+    p50_us: f64,
+    p99_us: f64,
+    errors: usize,
+    /// Server runtime threads' CPU time per answered request (µs), in the measured window.
+    server_us: f64,
+    /// Fraction of the window the server threads were runnable but had no CPU.
+    server_wait: f64,
+}
+
+fn percentile(sorted: &[u64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1] as f64 / 1000.0
+}
+
+struct Bench {
+    cfg: Config,
+    server_rt: tokio::runtime::Runtime,
+    client_rt: tokio::runtime::Runtime,
+    signer: Signer,
+    body: Bytes,
+}
+
+impl Bench {
+    fn run_once(&self, target: Target, expected_rps: f64) -> RunResult {
+        let cfg = &self.cfg;
+        let count = (expected_rps * (cfg.warmup + cfg.secs)).ceil() as usize + 1000;
+        let signing = Instant::now();
+        let pool = Arc::new(presign(&self.signer, &self.body, count));
+        let signing = signing.elapsed();
+
+        let server = start_server(&self.server_rt, target);
+        let measure_from = Instant::now() + Duration::from_secs_f64(cfg.warmup);
+        let end = measure_from + Duration::from_secs_f64(cfg.secs);
+        let cpu = sample_cpu(measure_from, end);
+        let results: Vec<ConnResult> = self.client_rt.block_on(async {
+            let tasks: Vec<_> = (0..cfg.conns)
+                .map(|_| tokio::spawn(run_conn(server.addr, pool.clone(), measure_from, end)))
+                .collect();
+            let mut out = Vec::with_capacity(tasks.len());
+            for t in tasks {
+                out.push(t.await.unwrap());
+            }
+            out
+        });
+        let _ = server.stop.send(());
+        self.server_rt.block_on(async {
+            if tokio::time::timeout(Duration::from_secs(5), server.done)
+                .await
+                .is_err()
+            {
+                eprintln!("  warning: server did not shut down within 5 s");
+            }
+        });
+        let cpu = cpu.join().unwrap();
+
+        let mut latencies: Vec<u64> = Vec::new();
+        let mut errors: Vec<(u16, String)> = Vec::new();
+        let mut warmup_errors = 0;
+        let mut exhausted = false;
+        for r in results {
+            latencies.extend_from_slice(&r.latencies);
+            errors.extend(r.errors);
+            warmup_errors += r.warmup_errors;
+            exhausted |= r.exhausted;
+            if let Some(e) = r.transport_error {
+                errors.push((0, format!("transport: {e}")));
+            }
+        }
+        if exhausted {
+            errors.push((
+                0,
+                format!("ran out of the {count} pre-signed deliveries: raise HTTP_LOAD_MAX_RPS"),
+            ));
+        }
+        if warmup_errors > 0 {
+            eprintln!("  ERROR: {warmup_errors} non-204 answers during warm-up");
+        }
+        let mut by_status = std::collections::BTreeMap::<u16, (usize, String)>::new();
+        for (status, text) in &errors {
+            by_status.entry(*status).or_insert((0, text.clone())).0 += 1;
+        }
+        for (status, (n, text)) in by_status {
+            eprintln!("  ERROR: {n} × status {status} (0 = client side): {text}");
+        }
+
+        latencies.sort_unstable();
+        let ok = latencies.len() as f64;
+        let window = |ns: u64, threads: usize| ns as f64 / (cfg.secs * 1e9 * threads as f64);
+        let result = RunResult {
+            rps: ok / cfg.secs,
+            p50_us: percentile(&latencies, 50.0),
+            p99_us: percentile(&latencies, 99.0),
+            errors: errors.len() + warmup_errors,
+            server_us: cpu.map_or(f64::NAN, |c| c.server_run as f64 / 1e3 / ok),
+            server_wait: cpu.map_or(f64::NAN, |c| window(c.server_wait, cfg.server_threads)),
+        };
+        println!(
+            "  {:<20} {:>6.0} req/s  p50 {:>5.0} µs  p99 {:>5.0} µs  server {:>4.1} µs/req busy {:>3.0} % waited {:>3.0} %  client {:>4.1} µs/req waited {:>3.0} %  errors {}  load {}  (signed {} in {:.1} s)",
+            target.name(),
+            result.rps,
+            result.p50_us,
+            result.p99_us,
+            result.server_us,
+            cpu.map_or(f64::NAN, |c| window(c.server_run, cfg.server_threads)
+                * 100.0),
+            result.server_wait * 100.0,
+            cpu.map_or(f64::NAN, |c| c.client_run as f64 / 1e3 / ok),
+            cpu.map_or(f64::NAN, |c| window(c.client_wait, cfg.client_threads)
+                * 100.0),
+            result.errors,
+            loadavg(),
+            count,
+            signing.as_secs_f64()
+        );
+        result
+    }
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    }
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; there are no other arguments.
+    let cfg = Config::from_env();
+    let server_rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(cfg.server_threads)
+        .thread_name("server")
+        .on_thread_start(|| register_thread(&SERVER_THREADS))
+        .enable_all()
+        .build()
+        .unwrap();
+    let client_rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(cfg.client_threads)
+        .thread_name("client")
+        .on_thread_start(|| register_thread(&CLIENT_THREADS))
+        .enable_all()
+        .build()
+        .unwrap();
+    println!(
+        "http_load: {} conns, {} s warm-up + {} s measured, {} reps, server {} worker thread(s), client {} worker thread(s), body {} B, {} cpus",
+        cfg.conns,
+        cfg.warmup,
+        cfg.secs,
+        cfg.reps,
+        cfg.server_threads,
+        cfg.client_threads,
+        BODY_LEN,
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+    );
+    let bench = Bench {
+        cfg,
+        server_rt,
+        client_rt,
+        signer: Signer::new(Provider::StandardWebhooks, SECRET).unwrap(),
+        body: body_1k(),
+    };
+    let cfg = &bench.cfg;
+
+    let mut runs: Vec<Vec<RunResult>> = cfg.targets.iter().map(|_| Vec::new()).collect();
+    for rep in 0..cfg.reps {
+        println!("rep {}", rep + 1);
+        for (i, &target) in cfg.targets.iter().enumerate() {
+            let seen = runs[i].iter().map(|r| r.rps * 1.5).fold(0.0, f64::max);
+            let expected = if seen > 0.0 { seen } else { cfg.max_rps };
+            let r = bench.run_once(target, expected);
+            runs[i].push(r);
+        }
+    }
+
+    println!();
+    println!("medians over {} runs", cfg.reps);
+    println!(
+        "| target | req/s | p50 (µs) | p99 (µs) | server CPU µs/req | server waited | req/s per run | p99 per run (µs) | errors |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|");
+    let mut med = Vec::new();
+    let mut total_errors = 0;
+    for (i, &target) in cfg.targets.iter().enumerate() {
+        let rs = &runs[i];
+        let m = |f: fn(&RunResult) -> f64| median(rs.iter().map(f).collect());
+        let (rps, p50, p99, cpu, wait) = (
+            m(|r| r.rps),
+            m(|r| r.p50_us),
+            m(|r| r.p99_us),
+            m(|r| r.server_us),
+            m(|r| r.server_wait),
+        );
+        let errors: usize = rs.iter().map(|r| r.errors).sum();
+        total_errors += errors;
+        let list = |f: fn(&RunResult) -> f64| {
+            rs.iter()
+                .map(|r| format!("{:.0}", f(r)))
+                .collect::<Vec<_>>()
+                .join(" / ")
+        };
+        println!(
+            "| {} | {:.0} | {:.0} | {:.0} | {:.1} | {:.0} % | {} | {} | {} |",
+            target.name(),
+            rps,
+            p50,
+            p99,
+            cpu,
+            wait * 100.0,
+            list(|r| r.rps),
+            list(|r| r.p99_us),
+            errors
+        );
+        med.push((target, rps, p50, p99, cpu));
+    }
+    let find = |t: Target| med.iter().find(|m| m.0 == t).copied();
+    println!();
+    let ratio = |a: &(Target, f64, f64, f64, f64), b: &(Target, f64, f64, f64, f64)| {
+        println!(
+            "{} / {}: throughput {:.3}×, p50 {:.3}×, p99 {:.3}×, server CPU/req {:.3}× ({:+.1} µs)",
+            a.0.name(),
+            b.0.name(),
+            a.1 / b.1,
+            a.2 / b.2,
+            a.3 / b.3,
+            a.4 / b.4,
+            a.4 - b.4
+        );
+    };
+    if let Some(bare) = find(Target::Bare) {
+        for m in med.iter().filter(|m| m.0 != Target::Bare) {
+            ratio(m, &bare);
+        }
+    }
+    if let (Some(g), Some(sw)) = (find(Target::Guarded), find(Target::AxumSw)) {
+        ratio(&g, &sw);
+    }
+    if total_errors > 0 {
+        eprintln!("{total_errors} errors (non-204 answers or client failures): see above");
+        std::process::exit(1);
+    }
+}
