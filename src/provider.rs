@@ -16,7 +16,7 @@ macro_rules! providers {
         /// let p: Provider = "stripe".parse().unwrap();
         /// assert_eq!(p, Provider::Stripe);
         /// assert_eq!(p.name(), "stripe");
-        /// assert!(Provider::ALL.len() >= 14);
+        /// assert!(Provider::ALL.len() >= 31);
         /// ```
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
         #[non_exhaustive]
@@ -86,6 +86,41 @@ providers! {
     Square => "square", square;
     /// Zoom: `x-zm-signature: v0=<hex>` over `v0:{ts}:{body}`.
     Zoom => "zoom", zoom;
+    /// Clerk: Svix (Standard Webhooks v1 under `svix-*` headers), secret `whsec_<base64>`.
+    Clerk => "clerk", clerk;
+    /// Resend: Svix (Standard Webhooks v1 under `svix-*` headers), secret `whsec_<base64>`.
+    Resend => "resend", resend;
+    /// Intercom: `X-Hub-Signature: sha1=<hex>`, HMAC-SHA1 over the body.
+    Intercom => "intercom", intercom;
+    /// Bitbucket Cloud: `X-Hub-Signature: sha256=<hex>` over the body.
+    Bitbucket => "bitbucket", bitbucket;
+    /// Jira Cloud (Atlassian admin webhooks with a secret): `X-Hub-Signature: sha256=<hex>`.
+    Jira => "jira", jira;
+    /// PagerDuty v3: `X-PagerDuty-Signature: v1=<hex>[,v1=<hex>]` over the body.
+    Pagerduty => "pagerduty", pagerduty;
+    /// Typeform: `Typeform-Signature: sha256=<base64>` over the body.
+    Typeform => "typeform", typeform;
+    /// Calendly: `Calendly-Webhook-Signature: t=…,v1=<hex>` over `{t}.{body}`.
+    Calendly => "calendly", calendly;
+    /// Vercel: `x-vercel-signature: <hex>`, HMAC-SHA1 over the body.
+    Vercel => "vercel", vercel;
+    /// Sentry integration platform: `Sentry-Hook-Signature: <hex>` over the body.
+    Sentry => "sentry", sentry;
+    /// Coinbase Commerce: `X-CC-Webhook-Signature: <hex>` over the body.
+    CoinbaseCommerce => "coinbase-commerce", coinbase_commerce;
+    /// Lemon Squeezy: `X-Signature: <hex>` over the body.
+    LemonSqueezy => "lemon-squeezy", lemon_squeezy;
+    /// Razorpay: `X-Razorpay-Signature: <hex>` over the body.
+    Razorpay => "razorpay", razorpay;
+    /// Dropbox: `X-Dropbox-Signature: <hex>` over the body, keyed with the app secret.
+    Dropbox => "dropbox", dropbox;
+    /// Segment webhook destination: `X-Signature: <hex>`, HMAC-SHA1 over the body.
+    Segment => "segment", segment;
+    /// Mux: `Mux-Signature: t=…,v1=<hex>` over `{t}.{body}`.
+    Mux => "mux", mux;
+    /// Meta (WhatsApp, Messenger, Instagram): `X-Hub-Signature-256: sha256=<hex>` over the body,
+    /// keyed with the app secret.
+    Meta => "meta", meta;
 }
 
 impl fmt::Display for Provider {

@@ -116,12 +116,48 @@ fn info(p: Provider) -> Info {
             None,
             false,
         ),
+        Provider::Clerk | Provider::Resend => i(
+            "svix-signature",
+            Ts::Header("svix-timestamp"),
+            Some("svix-id"),
+            false,
+        ),
+        Provider::Intercom | Provider::Bitbucket | Provider::Jira => {
+            i("x-hub-signature", Ts::None, None, false)
+        }
+        Provider::Pagerduty => i("x-pagerduty-signature", Ts::None, None, false),
+        Provider::Typeform => i("typeform-signature", Ts::None, None, false),
+        Provider::Calendly => i(
+            "calendly-webhook-signature",
+            Ts::Param {
+                key: "t",
+                item_sep: ',',
+            },
+            None,
+            false,
+        ),
+        Provider::Vercel => i("x-vercel-signature", Ts::None, None, false),
+        Provider::Sentry => i("sentry-hook-signature", Ts::None, None, false),
+        Provider::CoinbaseCommerce => i("x-cc-webhook-signature", Ts::None, None, false),
+        Provider::LemonSqueezy | Provider::Segment => i("x-signature", Ts::None, None, false),
+        Provider::Razorpay => i("x-razorpay-signature", Ts::None, None, false),
+        Provider::Dropbox => i("x-dropbox-signature", Ts::None, None, false),
+        Provider::Mux => i(
+            "mux-signature",
+            Ts::Param {
+                key: "t",
+                item_sep: ',',
+            },
+            None,
+            false,
+        ),
+        Provider::Meta => i("x-hub-signature-256", Ts::None, None, false),
         other => panic!("provider {other} is not covered by tests/properties.rs: add it"),
     }
 }
 
 /// Every provider the per-provider tests below are generated for, in `Provider::ALL` order.
-const COVERED: [Provider; 14] = [
+const COVERED: [Provider; 31] = [
     Provider::StandardWebhooks,
     Provider::StandardWebhooksV1a,
     Provider::Svix,
@@ -136,6 +172,23 @@ const COVERED: [Provider; 14] = [
     Provider::Paddle,
     Provider::Square,
     Provider::Zoom,
+    Provider::Clerk,
+    Provider::Resend,
+    Provider::Intercom,
+    Provider::Bitbucket,
+    Provider::Jira,
+    Provider::Pagerduty,
+    Provider::Typeform,
+    Provider::Calendly,
+    Provider::Vercel,
+    Provider::Sentry,
+    Provider::CoinbaseCommerce,
+    Provider::LemonSqueezy,
+    Provider::Razorpay,
+    Provider::Dropbox,
+    Provider::Segment,
+    Provider::Mux,
+    Provider::Meta,
 ];
 
 #[test]
@@ -193,16 +246,18 @@ fn text_key(t: String) -> Key {
 
 fn key_strategy(p: Provider) -> BoxedStrategy<Key> {
     match p {
-        Provider::StandardWebhooks | Provider::Svix => vec(any::<u8>(), 1..=64)
-            .prop_map(|b| {
-                let t = format!("whsec_{}", STANDARD.encode(&b));
-                Key {
-                    sign: t.clone(),
-                    verify: t,
-                    ident: hmac_ident(&b),
-                }
-            })
-            .boxed(),
+        Provider::StandardWebhooks | Provider::Svix | Provider::Clerk | Provider::Resend => {
+            vec(any::<u8>(), 1..=64)
+                .prop_map(|b| {
+                    let t = format!("whsec_{}", STANDARD.encode(&b));
+                    Key {
+                        sign: t.clone(),
+                        verify: t,
+                        ident: hmac_ident(&b),
+                    }
+                })
+                .boxed()
+        }
         Provider::StandardWebhooksV1a | Provider::Discord => any::<[u8; 32]>()
             .prop_map(move |seed| {
                 let public = ed25519_dalek::SigningKey::from_bytes(&seed)
@@ -746,6 +801,23 @@ macro_rules! all_providers {
             paddle => Paddle,
             square => Square,
             zoom => Zoom,
+            clerk => Clerk,
+            resend => Resend,
+            intercom => Intercom,
+            bitbucket => Bitbucket,
+            jira => Jira,
+            pagerduty => Pagerduty,
+            typeform => Typeform,
+            calendly => Calendly,
+            vercel => Vercel,
+            sentry => Sentry,
+            coinbase_commerce => CoinbaseCommerce,
+            lemon_squeezy => LemonSqueezy,
+            razorpay => Razorpay,
+            dropbox => Dropbox,
+            segment => Segment,
+            mux => Mux,
+            meta => Meta,
         );
     };
 }
@@ -763,11 +835,17 @@ per_provider!(timestamp_step:
     discord => Discord,
     paddle => Paddle,
     zoom => Zoom,
+    clerk => Clerk,
+    resend => Resend,
+    calendly => Calendly,
+    mux => Mux,
 );
 per_provider!(id_change:
     standard_webhooks => StandardWebhooks,
     standard_webhooks_v1a => StandardWebhooksV1a,
     svix => Svix,
+    clerk => Clerk,
+    resend => Resend,
 );
 per_provider!(url_change:
     twilio => Twilio,
@@ -792,7 +870,11 @@ fn applicability_lists_match_table() {
             "slack",
             "discord",
             "paddle",
-            "zoom"
+            "zoom",
+            "clerk",
+            "resend",
+            "calendly",
+            "mux"
         ]
     );
     let ids: Vec<_> = Provider::ALL
@@ -800,7 +882,16 @@ fn applicability_lists_match_table() {
         .filter(|p| info(**p).id.is_some())
         .map(|p| p.name())
         .collect();
-    assert_eq!(ids, ["standard-webhooks", "standard-webhooks-v1a", "svix"]);
+    assert_eq!(
+        ids,
+        [
+            "standard-webhooks",
+            "standard-webhooks-v1a",
+            "svix",
+            "clerk",
+            "resend"
+        ]
+    );
     let urls: Vec<_> = Provider::ALL
         .iter()
         .filter(|p| info(**p).url)
@@ -963,7 +1054,7 @@ fn canonical(p: Provider) {
         let name = c.info().sig;
         let value = headers[name].to_str().unwrap().to_owned();
         let (variants, item_sep, kv_sep, sig_key, ts_key, b64) = match p {
-            Provider::StandardWebhooks | Provider::Svix => (
+            Provider::StandardWebhooks | Provider::Svix | Provider::Clerk | Provider::Resend => (
                 sw_variants(&value, &rand_sig, &rand_v1a),
                 ' ',
                 ',',
@@ -971,7 +1062,7 @@ fn canonical(p: Provider) {
                 "",
                 true,
             ),
-            Provider::Stripe => (
+            Provider::Stripe | Provider::Calendly | Provider::Mux => (
                 stripe_like_variants(&value, ',', "t", "v1", &rand_sig),
                 ',',
                 '=',
@@ -1036,6 +1127,10 @@ per_provider!(canonical:
     svix => Svix,
     stripe => Stripe,
     paddle => Paddle,
+    clerk => Clerk,
+    resend => Resend,
+    calendly => Calendly,
+    mux => Mux,
 );
 
 // ---------------------------------------------------------------------------------------------

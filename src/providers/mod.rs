@@ -1,10 +1,25 @@
 //! Provider presets: one file each, every one a [`Scheme`](crate::Scheme) value.
 
+pub(crate) mod bitbucket;
+pub(crate) mod calendly;
+pub(crate) mod clerk;
+pub(crate) mod coinbase_commerce;
 pub(crate) mod discord;
+pub(crate) mod dropbox;
 pub(crate) mod github;
 pub(crate) mod gitlab;
+pub(crate) mod intercom;
+pub(crate) mod jira;
+pub(crate) mod lemon_squeezy;
 pub(crate) mod linear;
+pub(crate) mod meta;
+pub(crate) mod mux;
 pub(crate) mod paddle;
+pub(crate) mod pagerduty;
+pub(crate) mod razorpay;
+pub(crate) mod resend;
+pub(crate) mod segment;
+pub(crate) mod sentry;
 pub(crate) mod shopify;
 pub(crate) mod slack;
 pub(crate) mod square;
@@ -13,4 +28,6 @@ pub(crate) mod standard_webhooks_v1a;
 pub(crate) mod stripe;
 pub(crate) mod svix;
 pub(crate) mod twilio;
+pub(crate) mod typeform;
+pub(crate) mod vercel;
 pub(crate) mod zoom;

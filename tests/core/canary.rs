@@ -51,7 +51,7 @@ fn no_public_type_or_rejection_path_prints_the_secret_or_the_body() {
             if matches!(p, Provider::Discord | Provider::StandardWebhooksV1a) {
                 continue; // public-key schemes: no shared secret to leak
             }
-            let secret = if matches!(p, Provider::StandardWebhooks | Provider::Svix) {
+            let secret = if uses_whsec(p) {
                 "whsec_Q0FOQVJZc2VjcmV0N2YzYTk="
             } else {
                 SECRET

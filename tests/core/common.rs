@@ -18,7 +18,7 @@ pub struct Keys {
 
 pub fn keys(p: Provider) -> Keys {
     match p {
-        Provider::StandardWebhooks | Provider::Svix => Keys {
+        Provider::StandardWebhooks | Provider::Svix | Provider::Clerk | Provider::Resend => Keys {
             sign: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
             verify: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
             other_verify: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSx",
@@ -40,6 +40,15 @@ pub fn keys(p: Provider) -> Keys {
             other_verify: "It's a Secret to Everybodz",
         },
     }
+}
+
+/// Whether the provider issues its secret as `whsec_<base64>` (Standard Webhooks and Svix
+/// customers).
+pub fn uses_whsec(p: Provider) -> bool {
+    matches!(
+        p,
+        Provider::StandardWebhooks | Provider::Svix | Provider::Clerk | Provider::Resend
+    )
 }
 
 pub fn body(p: Provider) -> Vec<u8> {
@@ -123,6 +132,19 @@ pub fn signature_header(p: Provider) -> HeaderName {
         Provider::Paddle => "paddle-signature",
         Provider::Square => "x-square-hmacsha256-signature",
         Provider::Zoom => "x-zm-signature",
+        Provider::Clerk | Provider::Resend => "svix-signature",
+        Provider::Intercom | Provider::Bitbucket | Provider::Jira => "x-hub-signature",
+        Provider::Pagerduty => "x-pagerduty-signature",
+        Provider::Typeform => "typeform-signature",
+        Provider::Calendly => "calendly-webhook-signature",
+        Provider::Vercel => "x-vercel-signature",
+        Provider::Sentry => "sentry-hook-signature",
+        Provider::CoinbaseCommerce => "x-cc-webhook-signature",
+        Provider::LemonSqueezy | Provider::Segment => "x-signature",
+        Provider::Razorpay => "x-razorpay-signature",
+        Provider::Dropbox => "x-dropbox-signature",
+        Provider::Mux => "mux-signature",
+        Provider::Meta => "x-hub-signature-256",
         other => panic!("add {other} to the test table"),
     };
     HeaderName::from_static(name)
@@ -132,7 +154,7 @@ pub fn signature_header(p: Provider) -> HeaderName {
 pub fn timestamp_header(p: Provider) -> Option<HeaderName> {
     let name = match p {
         Provider::StandardWebhooks | Provider::StandardWebhooksV1a => "webhook-timestamp",
-        Provider::Svix => "svix-timestamp",
+        Provider::Svix | Provider::Clerk | Provider::Resend => "svix-timestamp",
         Provider::Slack => "x-slack-request-timestamp",
         Provider::Discord => "x-signature-timestamp",
         Provider::Zoom => "x-zm-request-timestamp",
@@ -146,7 +168,14 @@ pub fn signature_len(p: Provider) -> usize {
     match p {
         Provider::Gitlab => keys(p).sign.len(),
         Provider::Twilio => 28,
-        Provider::Shopify | Provider::Square | Provider::StandardWebhooks | Provider::Svix => 44,
+        Provider::Shopify
+        | Provider::Square
+        | Provider::StandardWebhooks
+        | Provider::Svix
+        | Provider::Clerk
+        | Provider::Resend
+        | Provider::Typeform => 44,
+        Provider::Intercom | Provider::Vercel | Provider::Segment => 40,
         Provider::StandardWebhooksV1a => 88,
         Provider::Discord => 128,
         _ => 64,
