@@ -130,7 +130,7 @@ pub fn start_actix() -> TestApp {
 pub async fn start_axum_with(pipeline: hookguard::pipeline::Pipeline) -> TestApp {
     use axum::Router;
     use axum::extract::State;
-    use axum::routing::post;
+    use axum::routing::any;
     use hookguard::Verified;
     use hookguard::tower::WebhookLayer;
 
@@ -140,7 +140,7 @@ pub async fn start_axum_with(pipeline: hookguard::pipeline::Pipeline) -> TestApp
     }
     let log = HandlerLog::default();
     let app = Router::new()
-        .route("/webhook", post(handler).layer(WebhookLayer::new(pipeline)))
+        .route("/webhook", any(handler).layer(WebhookLayer::new(pipeline)))
         .with_state(log.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();

@@ -143,6 +143,32 @@ pub fn unix_now() -> i64 {
         .as_secs() as i64
 }
 
+/// A request signed by `provider`'s signer (handshake tests use other providers).
+pub fn signed_for(
+    from: &str,
+    provider: Provider,
+    secret: &str,
+    body: &str,
+    extra: &[(&str, &str)],
+) -> Req {
+    let h = Signer::new(provider, secret)
+        .unwrap()
+        .sign(
+            &Delivery::new(body.as_bytes().to_vec())
+                .id("msg_handshake")
+                .timestamp(unix_now()),
+        )
+        .unwrap();
+    let mut req = Req::new(from).body(body.as_bytes());
+    for (k, v) in &h {
+        req = req.header(k.as_str(), v.to_str().unwrap());
+    }
+    for (k, v) in extra {
+        req = req.header(k, v);
+    }
+    req.header("content-type", "application/json")
+}
+
 /// A raw HTTP/1.1 request, so tests control every byte (duplicate headers, chunking, stalls).
 #[derive(Clone, Debug)]
 pub struct Req {
@@ -157,6 +183,7 @@ pub struct Req {
     pub content_length: Option<u64>,
     /// Local address to connect from (127.0.0.0/8 are all loopback).
     pub from: IpAddr,
+    pub method: &'static str,
 }
 
 impl Req {
@@ -169,6 +196,7 @@ impl Req {
             stall_after: None,
             content_length: None,
             from: from.parse().unwrap(),
+            method: "POST",
         }
     }
 
@@ -218,10 +246,15 @@ impl Req {
         self
     }
 
+    pub fn get(mut self) -> Self {
+        self.method = "GET";
+        self
+    }
+
     fn bytes_head(&self) -> Vec<u8> {
         let mut head = format!(
-            "POST {} HTTP/1.1\r\nhost: localhost\r\nconnection: close\r\n",
-            self.path
+            "{} {} HTTP/1.1\r\nhost: localhost\r\nconnection: close\r\n",
+            self.method, self.path
         );
         for (k, v) in &self.headers {
             head += &format!("{k}: {v}\r\n");

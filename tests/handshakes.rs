@@ -1,0 +1,123 @@
+//! Provider handshakes over real HTTP on both adapters: the pipeline answers them, the handler
+//! never runs, and a forged handshake is refused where the provider signs it.
+#![cfg(all(feature = "axum", feature = "actix-web"))]
+
+#[path = "support/apps.rs"]
+mod apps;
+#[path = "support/scenarios.rs"]
+mod scenarios;
+
+use hookguard::pipeline::Pipeline;
+use hookguard::ratelimit::RateLimit;
+use hookguard::{Provider, Verifier};
+use scenarios::*;
+
+fn pipeline_for(provider: Provider, secret: &str) -> Pipeline {
+    Pipeline::builder(Verifier::builder(provider).secret(secret).build().unwrap())
+        .rate_limit(RateLimit::per_second(10_000).unwrap())
+        .failure_rate_limit(RateLimit::per_second(10_000).unwrap())
+        .handshake_token("meta-verify-token-123")
+        .build()
+        .unwrap()
+}
+
+async fn both(provider: Provider, secret: &str) -> [TestApp; 2] {
+    [
+        apps::start_axum_with(pipeline_for(provider, secret)).await,
+        apps::start_actix_with(pipeline_for(provider, secret)),
+    ]
+}
+
+fn json(resp: &Resp) -> serde_json::Value {
+    serde_json::from_slice(&resp.body)
+        .unwrap_or_else(|_| panic!("not JSON: {:?}", String::from_utf8_lossy(&resp.body)))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slack_url_verification() {
+    let secret = "8f742231b10e8888abcd99yyyzzz85a5";
+    // Slack docs, "url_verification" event.
+    let body = r#"{"token":"Jhj5dZrVaK7ZwHHjRyZWjbDl","challenge":"3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P","type":"url_verification"}"#;
+    for app in both(Provider::Slack, secret).await {
+        let r = send(
+            app.addr,
+            &signed_for("127.0.0.100", Provider::Slack, secret, body, &[]),
+        )
+        .await;
+        assert_eq!(r.status, 200, "{:?}", String::from_utf8_lossy(&r.body));
+        assert_eq!(
+            json(&r)["challenge"],
+            "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P"
+        );
+        let forged = send(
+            app.addr,
+            &signed_for("127.0.0.100", Provider::Slack, "not-the-secret", body, &[]),
+        )
+        .await;
+        assert_eq!(
+            (forged.status, forged.code().as_deref()),
+            (401, Some("signature_mismatch"))
+        );
+        let event = send(
+            app.addr,
+            &signed_for(
+                "127.0.0.100",
+                Provider::Slack,
+                secret,
+                r#"{"type":"event_callback"}"#,
+                &[],
+            ),
+        )
+        .await;
+        assert_eq!(event.status, 204);
+        assert_eq!(
+            app.log.runs(),
+            1,
+            "only the ordinary event reaches the handler"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn zoom_endpoint_url_validation() {
+    let secret = "zoom_secret_token";
+    let body = r#"{"payload":{"plainToken":"qgg8vlvZRS6UYooatFL8Aw"},"event_ts":1654503849680,"event":"endpoint.url_validation"}"#;
+    for app in both(Provider::Zoom, secret).await {
+        let r = send(
+            app.addr,
+            &signed_for("127.0.0.101", Provider::Zoom, secret, body, &[]),
+        )
+        .await;
+        assert_eq!(r.status, 200);
+        let v = json(&r);
+        assert_eq!(v["plainToken"], "qgg8vlvZRS6UYooatFL8Aw");
+        // providers.md: hex(HMAC-SHA256("zoom_secret_token", plainToken)), per Zoom's docs.
+        assert_eq!(
+            v["encryptedToken"],
+            "bd48235863f4a6323ccc4963c594908b7c97f88b4a6a95278f4f093690b12726"
+        );
+        let forged = send(
+            app.addr,
+            &signed_for("127.0.0.101", Provider::Zoom, "other", body, &[]),
+        )
+        .await;
+        assert_eq!(forged.status, 401);
+        assert_eq!(app.log.runs(), 0);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_get_without_a_handshake_is_405() {
+    for app in both(Provider::Github, "s3cret").await {
+        let r = send(
+            app.addr,
+            &Req::new("127.0.0.102").get().path("/webhook?challenge=abc"),
+        )
+        .await;
+        assert_eq!(
+            (r.status, r.code().as_deref()),
+            (405, Some("method_not_allowed"))
+        );
+        assert_eq!(app.log.runs(), 0);
+    }
+}
