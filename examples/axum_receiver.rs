@@ -33,215 +33,22 @@
 //!     --data-binary @body.json     # 204, and the receiver prints `handled msg_1`
 //! ```
 
-use std::io::Write as _;
+#[path = "receiver/mod.rs"]
+mod receiver;
+
 use std::net::SocketAddr;
 use std::process::ExitCode;
-use std::str::FromStr;
-use std::sync::Arc;
-use std::time::Duration;
 
 use axum::Router;
 use axum::body::Bytes;
 use axum::routing::post;
-use hookguard::pipeline::Pipeline;
-use hookguard::ratelimit::RateLimit;
-use hookguard::replay::{MemoryStore, ReplayGuard, ReplayStore};
-use hookguard::{Provider, Signer, Verified, Verifier};
+use hookguard::Verified;
 use http::StatusCode;
-
-/// A configuration error: printed on stderr, exit code 2.
-struct Invalid(String);
-
-impl<E: std::fmt::Display> From<E> for Invalid {
-    fn from(e: E) -> Self {
-        Invalid(e.to_string())
-    }
-}
-
-/// A variable's value; empty counts as unset.
-fn var(name: &str) -> Result<Option<String>, Invalid> {
-    match std::env::var(name) {
-        Ok(v) if v.is_empty() => Ok(None),
-        Ok(v) => Ok(Some(v)),
-        Err(std::env::VarError::NotPresent) => Ok(None),
-        Err(std::env::VarError::NotUnicode(_)) => Err(Invalid(format!("{name} is not UTF-8"))),
-    }
-}
-
-/// A variable parsed as a number (or address).
-fn parsed<T: FromStr>(name: &str, what: &str) -> Result<Option<T>, Invalid> {
-    var(name)?
-        .map(|v| {
-            v.trim()
-                .parse()
-                .map_err(|_| Invalid(format!("{name}={v:?} is not {what}")))
-        })
-        .transpose()
-}
-
-const SHARED_DEMO: (&str, &str) = (
-    "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
-    "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
-);
-/// The RFC 8032 test-1 key pair, as Standard Webhooks v1a keys.
-const ED25519_DEMO: (&str, &str) = (
-    "whpk_11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=",
-    "whsk_nWGxne/9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A=",
-);
-/// The same key pair in hex, Discord's form.
-const ED25519_HEX_DEMO: (&str, &str) = (
-    "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a",
-    "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60",
-);
-
-/// A public demo key pair that fits the provider: (what the receiver verifies with, what a
-/// sender signs with), equal for shared secrets. The `whsec_` secret is valid text for every
-/// shared-secret scheme.
-fn demo_secret(provider: Provider) -> Option<(&'static str, &'static str)> {
-    let candidates = match provider {
-        Provider::Discord => [SHARED_DEMO, ED25519_HEX_DEMO, ED25519_DEMO],
-        _ => [SHARED_DEMO, ED25519_DEMO, ED25519_HEX_DEMO],
-    };
-    candidates.into_iter().find(|(verify, sign)| {
-        provider.scheme().parse_secret(verify).is_ok() && Signer::new(provider, sign).is_ok()
-    })
-}
-
-struct Config {
-    listen: SocketAddr,
-    provider: Provider,
-    /// No secret was configured: the public demo secret is in use.
-    demo: bool,
-    verifier: Verifier,
-    rate: Option<RateLimit>,
-    max_body: Option<usize>,
-    redis_url: Option<String>,
-}
-
-fn config() -> Result<Config, Invalid> {
-    let listen = parsed("HOOKGUARD_LISTEN", "an address like 127.0.0.1:3000")?
-        .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 3000)));
-
-    let name = var("HOOKGUARD_PROVIDER")?.unwrap_or_else(|| "standard-webhooks".into());
-    let provider: Provider = name.trim().parse().map_err(|_| {
-        let known: Vec<_> = Provider::ALL.iter().map(|p| p.name()).collect();
-        Invalid(format!(
-            "HOOKGUARD_PROVIDER={name:?} is not a provider; one of: {}",
-            known.join(", ")
-        ))
-    })?;
-
-    let configured = var("HOOKGUARD_SECRET")?;
-    let demo = configured.is_none();
-    let secrets: Vec<String> = match configured {
-        // Whitespace around an entry is refused by the verifier (a copy-paste accident).
-        Some(list) => list.split(',').map(str::to_owned).collect(),
-        None => {
-            let (verify, _) = demo_secret(provider).ok_or_else(|| {
-                Invalid(format!(
-                    "HOOKGUARD_SECRET is not set and there is no demo secret for {}: set it",
-                    provider.name()
-                ))
-            })?;
-            vec![verify.to_owned()]
-        }
-    };
-    if secrets.iter().any(String::is_empty) {
-        return Err(Invalid("HOOKGUARD_SECRET has an empty entry".into()));
-    }
-    let mut builder = Verifier::builder(provider).secrets(secrets.iter().map(String::as_str));
-    if let Some(secs) = parsed::<u64>("HOOKGUARD_TOLERANCE", "a number of seconds")? {
-        builder = builder.tolerance(Duration::from_secs(secs));
-    }
-    if let Some(url) = var("HOOKGUARD_PUBLIC_URL")? {
-        builder = builder.public_url(url.trim());
-    }
-    // The error names what is wrong, never the secret itself.
-    let verifier = builder.build().map_err(|e| {
-        Invalid(match e {
-            hookguard::ConfigError::MissingPublicUrl => format!(
-                "{} signs the URL: set HOOKGUARD_PUBLIC_URL to the public origin, e.g. \
-                 https://hooks.example.com",
-                provider.name()
-            ),
-            e @ hookguard::ConfigError::InvalidTolerance => format!("HOOKGUARD_TOLERANCE: {e}"),
-            e @ hookguard::ConfigError::InvalidPublicUrl => format!("HOOKGUARD_PUBLIC_URL: {e}"),
-            e => format!("HOOKGUARD_SECRET: {e}"),
-        })
-    })?;
-
-    let per_sec = parsed::<u32>("HOOKGUARD_RATE_PER_SEC", "a whole number")?;
-    let burst = parsed::<u32>("HOOKGUARD_BURST", "a whole number")?;
-    if per_sec == Some(0) || burst == Some(0) {
-        return Err(Invalid(
-            "HOOKGUARD_RATE_PER_SEC and HOOKGUARD_BURST must be at least 1".into(),
-        ));
-    }
-    let rate = match (per_sec, burst) {
-        (None, None) => None, // the library's defaults
-        (per_sec, burst) => {
-            // `per_second` is `None` only for 0, refused above.
-            let per_sec = per_sec.unwrap_or(50);
-            let limit = RateLimit::per_second(per_sec)
-                .ok_or_else(|| Invalid("HOOKGUARD_RATE_PER_SEC must be at least 1".into()))?;
-            // Only the rate set: burst = the rate. Only the burst set: the default rate.
-            Some(limit.burst(burst.unwrap_or(per_sec)))
-        }
-    };
-    let max_body = parsed::<usize>("HOOKGUARD_MAX_BODY", "a number of bytes")?;
-    if max_body == Some(0) {
-        return Err(Invalid("HOOKGUARD_MAX_BODY must be at least 1".into()));
-    }
-
-    Ok(Config {
-        listen,
-        provider,
-        demo,
-        verifier,
-        rate,
-        max_body,
-        redis_url: var("HOOKGUARD_REDIS_URL")?,
-    })
-}
-
-#[cfg(feature = "redis")]
-async fn redis_store(url: &str) -> Result<Arc<dyn ReplayStore>, Invalid> {
-    // Fails only on an invalid URL (never quoted: it may hold a password); an unreachable
-    // Redis is retried in the background, and claims answer 503 until it is back.
-    let store = hookguard::replay::RedisStore::builder(url)
-        .build()
-        .await
-        .map_err(|e| Invalid(format!("HOOKGUARD_REDIS_URL: {e}")))?;
-    tracing::info!(?store, "replay store: redis");
-    Ok(Arc::new(store))
-}
-
-#[cfg(not(feature = "redis"))]
-async fn redis_store(_url: &str) -> Result<Arc<dyn ReplayStore>, Invalid> {
-    Err(Invalid(
-        "HOOKGUARD_REDIS_URL is set, but this build has no Redis support: run with \
-         `--features axum,redis`, or unset it for the in-memory store"
-            .into(),
-    ))
-}
+use receiver::Invalid;
 
 /// Runs once per verified, first-time delivery.
 async fn handle(verified: Verified, body: Bytes) -> StatusCode {
-    // `body` is exactly the verified bytes. Not every provider sends JSON (Slack, Twilio send
-    // forms), so a body that is not JSON simply has no `fail`.
-    let fail = serde_json::from_slice::<serde_json::Value>(&body)
-        .ok()
-        .and_then(|v| v.get("fail").and_then(serde_json::Value::as_bool))
-        == Some(true);
-    let (word, status) = if fail {
-        ("failed", StatusCode::INTERNAL_SERVER_ERROR)
-    } else {
-        ("handled", StatusCode::NO_CONTENT)
-    };
-    let mut out = std::io::stdout().lock();
-    let _ = writeln!(out, "{word} {}", verified.delivery_id().as_str());
-    let _ = out.flush();
-    status
+    StatusCode::from_u16(receiver::handle(&verified, &body)).unwrap_or(StatusCode::NO_CONTENT)
 }
 
 /// Resolves on Ctrl-C: the server then drains, so in-flight deliveries finish and complete
@@ -251,49 +58,14 @@ async fn shutdown_signal() {
 }
 
 async fn run() -> Result<(), Invalid> {
-    let config = config()?;
-    let store: Arc<dyn ReplayStore> = match &config.redis_url {
-        Some(url) => redis_store(url).await?,
-        None => {
-            tracing::info!("replay store: in memory (this process only)");
-            Arc::new(MemoryStore::default())
-        }
-    };
-    if let (true, Some((verify, sign))) = (config.demo, demo_secret(config.provider)) {
-        eprintln!(
-            "WARNING: HOOKGUARD_SECRET is not set: verifying {} deliveries with a PUBLIC demo \
-             secret. Anyone can forge deliveries; never expose this receiver.",
-            config.provider.name()
-        );
-        if verify == sign {
-            eprintln!("WARNING: demo secret: {sign}");
-        } else {
-            eprintln!("WARNING: demo public key: {verify}");
-            eprintln!("WARNING: demo private key (sign with it): {sign}");
-        }
-    }
-    let mut pipeline =
-        Pipeline::builder(config.verifier).replay(ReplayGuard::builder_shared(store).build()?);
-    if let Some(rate) = config.rate {
-        pipeline = pipeline.rate_limit(rate);
-    }
-    if let Some(bytes) = config.max_body {
-        pipeline = pipeline.body_limit(bytes);
-    }
-    let pipeline = pipeline.build()?;
-    tracing::info!(
-        provider = config.provider.name(),
-        ?pipeline,
-        "pipeline ready"
-    );
-
+    let (pipeline, listen) = receiver::pipeline().await?;
     let app = Router::new().route(
         "/webhook",
         post(handle).layer(hookguard::tower::WebhookLayer::new(pipeline)),
     );
-    let listener = tokio::net::TcpListener::bind(config.listen)
+    let listener = tokio::net::TcpListener::bind(listen)
         .await
-        .map_err(|e| Invalid(format!("HOOKGUARD_LISTEN={}: {e}", config.listen)))?;
+        .map_err(|e| Invalid(format!("HOOKGUARD_LISTEN={}: {e}", listen)))?;
     let addr = listener.local_addr()?;
     tracing::info!("listening on http://{addr}/webhook");
     eprintln!("listening on http://{addr}/webhook (Ctrl-C to stop)");

@@ -89,13 +89,13 @@ impl IntoResponse for ExtractError {
                 column,
             } => {
                 tracing::info!(target: "hookguard", format, line, column, "verified payload does not decode");
-                (
-                    StatusCode::BAD_REQUEST,
-                    serde_json::json!({
-                        "type": "about:blank", "title": "Bad Request", "status": 400,
-                        "code": "invalid_payload", "format": format, "line": line, "column": column,
-                    }),
-                )
+                let problem = crate::decode::DecodeError {
+                    format,
+                    line,
+                    column,
+                }
+                .into_problem();
+                return problem.map(axum::body::Body::from);
             }
         };
         let mut response = Response::new(axum::body::Body::from(body.to_string()));

@@ -1,0 +1,72 @@
+//! A guarded webhook receiver configured from the environment: actix-web + `WebhookGuard`.
+//! The same contract as `axum_receiver` (see `examples/receiver/mod.rs`):
+//!
+//! ```text
+//! cargo run --example actix_receiver --features actix-web          # in-memory replay store
+//! cargo run --example actix_receiver --features actix-web,redis    # HOOKGUARD_REDIS_URL allowed
+//! ```
+//!
+//! `HOOKGUARD_LISTEN` (default `127.0.0.1:3000`), `HOOKGUARD_PROVIDER`, `HOOKGUARD_SECRET`
+//! (comma-separated for rotation; unset → a public demo secret, with a warning),
+//! `HOOKGUARD_PUBLIC_URL`, `HOOKGUARD_TOLERANCE`, `HOOKGUARD_RATE_PER_SEC`, `HOOKGUARD_BURST`,
+//! `HOOKGUARD_MAX_BODY`, `HOOKGUARD_REDIS_URL`. Invalid configuration → exit code 2.
+//!
+//! `POST /webhook`: each handler run prints one flushed line on stdout, `handled <id>` (204),
+//! or `failed <id>` (500, so the provider retries) when the JSON body's `"fail"` is `true`.
+
+#[path = "receiver/mod.rs"]
+mod receiver;
+
+use std::process::ExitCode;
+
+use actix_web::{App, HttpMessage, HttpRequest, HttpResponse, HttpServer, web};
+use hookguard::Verified;
+use hookguard::actix::WebhookGuard;
+use receiver::Invalid;
+
+/// Runs once per verified, first-time delivery; `body` is exactly the verified bytes.
+async fn handle(req: HttpRequest, body: web::Bytes) -> HttpResponse {
+    let Some(verified) = req.extensions().get::<Verified>().cloned() else {
+        return HttpResponse::InternalServerError().finish(); // not behind WebhookGuard
+    };
+    let status = receiver::handle(&verified, &body);
+    HttpResponse::build(
+        actix_web::http::StatusCode::from_u16(status)
+            .unwrap_or(actix_web::http::StatusCode::NO_CONTENT),
+    )
+    .finish()
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_max_level(tracing::Level::INFO)
+        .init();
+    let result: Result<(), Invalid> = actix_web::rt::System::new().block_on(async {
+        let (pipeline, listen) = receiver::pipeline().await?;
+        let server = HttpServer::new(move || {
+            App::new().service(
+                web::resource("/webhook")
+                    .wrap(WebhookGuard::new(pipeline.clone()))
+                    .route(web::post().to(handle)),
+            )
+        })
+        .bind(listen)
+        .map_err(|e| Invalid(format!("HOOKGUARD_LISTEN={listen}: {e}")))?;
+        let addr = server.addrs()[0];
+        eprintln!("listening on http://{addr}/webhook (Ctrl-C to stop)");
+        // actix-web stops gracefully on Ctrl-C by itself.
+        server.run().await.unwrap_or_else(|e| {
+            eprintln!("actix_receiver: server error: {e}");
+            std::process::exit(1);
+        });
+        Ok(())
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Invalid(message)) => {
+            eprintln!("actix_receiver: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
