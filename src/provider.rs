@@ -121,6 +121,11 @@ providers! {
     /// Meta (WhatsApp, Messenger, Instagram): `X-Hub-Signature-256: sha256=<hex>` over the body,
     /// keyed with the app secret.
     Meta => "meta", meta;
+    /// Twitch EventSub: `Twitch-Eventsub-Message-Signature: sha256=<hex>` over
+    /// `{message id}{RFC 3339 timestamp}{body}`; the signed message id is the delivery id.
+    Twitch => "twitch", twitch;
+    /// Zendesk: `X-Zendesk-Webhook-Signature: <base64>` over `{RFC 3339 timestamp}{body}`.
+    Zendesk => "zendesk", zendesk;
 }
 
 impl fmt::Display for Provider {

@@ -155,12 +155,8 @@ impl Signer {
                     Some(t) => t,
                     None => now_seconds(),
                 };
-                let scaled = i128::from(seconds) * unit.per_second();
-                let ts = i64::try_from(scaled)
-                    .ok()
-                    .filter(|t| *t >= 0)
-                    .ok_or(ConfigError::InvalidDelivery("timestamp out of range"))?;
-                ts.to_string()
+                crate::scheme::timestamp::format(seconds, unit)
+                    .ok_or(ConfigError::InvalidDelivery("timestamp out of range"))?
             }
             None => String::new(),
         };

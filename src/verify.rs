@@ -243,7 +243,7 @@ impl Verifier {
             Some(TimestampSource::Header(name, unit)) => {
                 ts_text = one_header(headers, name)?
                     .ok_or_else(|| Rejection::MissingHeader(name.clone()))?;
-                let ts = timestamp::parse_canonical(ts_text)
+                let ts = timestamp::parse(ts_text, *unit)
                     .ok_or_else(|| Rejection::MalformedHeader(name.clone()))?;
                 header_ts = Some((ts, *unit));
             }
@@ -251,7 +251,7 @@ impl Verifier {
                 ts_text = parsed
                     .timestamp
                     .ok_or_else(|| Rejection::MalformedHeader(sig_header.clone()))?;
-                let ts = timestamp::parse_canonical(ts_text)
+                let ts = timestamp::parse(ts_text, *unit)
                     .ok_or_else(|| Rejection::MalformedHeader(sig_header.clone()))?;
                 header_ts = Some((ts, *unit));
             }
@@ -325,10 +325,10 @@ impl Verifier {
             let ts = crate::body_field::integer(body, field).ok_or(Rejection::MalformedPayload)?;
             header_ts = Some((ts, *unit));
         }
-        if let Some((ts, unit)) = header_ts {
-            if !timestamp::within(ts, unit, now, inner.tolerance) {
-                return Err(Rejection::TimestampOutOfWindow);
-            }
+        if let Some((ts, unit)) = header_ts
+            && !timestamp::within(ts, unit, now, inner.tolerance)
+        {
+            return Err(Rejection::TimestampOutOfWindow);
         }
 
         let delivery_id = match id {

@@ -43,6 +43,22 @@ enum Ts {
     },
     /// Linear: `webhookTimestamp` in the JSON body, milliseconds.
     BodyMs,
+    /// Its own header, RFC 3339 UTC (`YYYY-MM-DDTHH:MM:SSZ` from the signer).
+    HeaderRfc3339(&'static str),
+}
+
+/// `unix` seconds as the signer writes RFC 3339: whole seconds, UTC, `Z`.
+fn rfc3339(unix: i64) -> String {
+    let t = time::OffsetDateTime::from_unix_timestamp(unix).unwrap();
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -152,12 +168,24 @@ fn info(p: Provider) -> Info {
             false,
         ),
         Provider::Meta => i("x-hub-signature-256", Ts::None, None, false),
+        Provider::Twitch => i(
+            "twitch-eventsub-message-signature",
+            Ts::HeaderRfc3339("twitch-eventsub-message-timestamp"),
+            Some("twitch-eventsub-message-id"),
+            false,
+        ),
+        Provider::Zendesk => i(
+            "x-zendesk-webhook-signature",
+            Ts::HeaderRfc3339("x-zendesk-webhook-signature-timestamp"),
+            None,
+            false,
+        ),
         other => panic!("provider {other} is not covered by tests/properties.rs: add it"),
     }
 }
 
 /// Every provider the per-provider tests below are generated for, in `Provider::ALL` order.
-const COVERED: [Provider; 31] = [
+const COVERED: [Provider; 33] = [
     Provider::StandardWebhooks,
     Provider::StandardWebhooksV1a,
     Provider::Svix,
@@ -189,6 +217,8 @@ const COVERED: [Provider; 31] = [
     Provider::Segment,
     Provider::Mux,
     Provider::Meta,
+    Provider::Twitch,
+    Provider::Zendesk,
 ];
 
 #[test]
@@ -710,6 +740,9 @@ fn timestamp_step(p: Provider) {
             Ts::Header(name) => {
                 headers.insert(name, new_ts.parse().unwrap());
             }
+            Ts::HeaderRfc3339(name) => {
+                headers.insert(name, rfc3339(c.ts + step).parse().unwrap());
+            }
             Ts::Param { key, item_sep } => {
                 let name = c.info().sig;
                 let value = headers[name].to_str().unwrap().to_owned();
@@ -818,6 +851,8 @@ macro_rules! all_providers {
             segment => Segment,
             mux => Mux,
             meta => Meta,
+            twitch => Twitch,
+            zendesk => Zendesk,
         );
     };
 }
@@ -839,6 +874,8 @@ per_provider!(timestamp_step:
     resend => Resend,
     calendly => Calendly,
     mux => Mux,
+    twitch => Twitch,
+    zendesk => Zendesk,
 );
 per_provider!(id_change:
     standard_webhooks => StandardWebhooks,
@@ -846,6 +883,7 @@ per_provider!(id_change:
     svix => Svix,
     clerk => Clerk,
     resend => Resend,
+    twitch => Twitch,
 );
 per_provider!(url_change:
     twilio => Twilio,
@@ -857,7 +895,12 @@ per_provider!(url_change:
 fn applicability_lists_match_table() {
     let ts: Vec<_> = Provider::ALL
         .iter()
-        .filter(|p| matches!(info(**p).ts, Ts::Header(_) | Ts::Param { .. }))
+        .filter(|p| {
+            matches!(
+                info(**p).ts,
+                Ts::Header(_) | Ts::Param { .. } | Ts::HeaderRfc3339(_)
+            )
+        })
         .map(|p| p.name())
         .collect();
     assert_eq!(
@@ -874,7 +917,9 @@ fn applicability_lists_match_table() {
             "clerk",
             "resend",
             "calendly",
-            "mux"
+            "mux",
+            "twitch",
+            "zendesk"
         ]
     );
     let ids: Vec<_> = Provider::ALL
@@ -889,7 +934,8 @@ fn applicability_lists_match_table() {
             "standard-webhooks-v1a",
             "svix",
             "clerk",
-            "resend"
+            "resend",
+            "twitch"
         ]
     );
     let urls: Vec<_> = Provider::ALL

@@ -28,6 +28,8 @@ pub(crate) mod standard_webhooks_v1a;
 pub(crate) mod stripe;
 pub(crate) mod svix;
 pub(crate) mod twilio;
+pub(crate) mod twitch;
 pub(crate) mod typeform;
 pub(crate) mod vercel;
+pub(crate) mod zendesk;
 pub(crate) mod zoom;

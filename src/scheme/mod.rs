@@ -177,11 +177,16 @@ pub(crate) enum TimestampSource {
     BodyJsonField(Cow<'static, str>, Unit),
 }
 
-/// The unit of a numeric timestamp.
+/// The unit and text form of a timestamp.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Unit {
+    /// Canonical decimal Unix seconds.
     Seconds,
+    /// Canonical decimal Unix milliseconds.
     Milliseconds,
+    /// RFC 3339 in UTC only, `YYYY-MM-DDTHH:MM:SS[.f{1,9}]Z` (Twitch, Zendesk); held as Unix
+    /// nanoseconds.
+    Rfc3339,
 }
 
 impl Unit {
@@ -189,6 +194,7 @@ impl Unit {
         match self {
             Unit::Seconds => 1,
             Unit::Milliseconds => 1000,
+            Unit::Rfc3339 => 1_000_000_000,
         }
     }
 }

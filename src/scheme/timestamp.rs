@@ -4,6 +4,80 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use super::Unit;
 
+/// Parses a timestamp in `unit`'s text form into a count of `unit`s since the Unix epoch
+/// (nanoseconds for RFC 3339). `None` when the text is not in the one accepted form.
+pub(crate) fn parse(text: &str, unit: Unit) -> Option<i64> {
+    match unit {
+        Unit::Seconds | Unit::Milliseconds => parse_canonical(text),
+        Unit::Rfc3339 => parse_rfc3339(text),
+    }
+}
+
+/// The text form of `seconds` in `unit`, for signing: decimal, or RFC 3339 UTC without a
+/// fraction. `None` when out of range (negative, or past year 9999).
+pub(crate) fn format(seconds: i64, unit: Unit) -> Option<String> {
+    if seconds < 0 {
+        return None;
+    }
+    match unit {
+        Unit::Seconds | Unit::Milliseconds => {
+            let scaled = i128::from(seconds) * unit.per_second();
+            i64::try_from(scaled).ok().map(|t| t.to_string())
+        }
+        Unit::Rfc3339 => {
+            let t = time::OffsetDateTime::from_unix_timestamp(seconds).ok()?;
+            (t.year() <= 9999).then(|| {
+                format!(
+                    "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+                    t.year(),
+                    u8::from(t.month()),
+                    t.day(),
+                    t.hour(),
+                    t.minute(),
+                    t.second()
+                )
+            })
+        }
+    }
+}
+
+/// Parses exactly `YYYY-MM-DDTHH:MM:SS[.f{1,9}]Z` (upper-case `T` and `Z`, UTC only, no leap
+/// second) into Unix nanoseconds; `None` for any other text, an invalid date, or an instant
+/// outside the `i64` nanosecond range (years 1677 to 2262).
+pub(crate) fn parse_rfc3339(text: &str) -> Option<i64> {
+    let b = text.as_bytes();
+    let digits = |range: std::ops::Range<usize>| -> Option<u32> {
+        let part = b.get(range)?;
+        part.iter().all(u8::is_ascii_digit).then(|| {
+            part.iter()
+                .fold(0u32, |acc, d| acc * 10 + u32::from(d - b'0'))
+        })
+    };
+    let fixed = [(4, b'-'), (7, b'-'), (10, b'T'), (13, b':'), (16, b':')];
+    if b.len() < 20 || fixed.iter().any(|&(i, c)| b[i] != c) || b.last() != Some(&b'Z') {
+        return None;
+    }
+    let year = i32::try_from(digits(0..4)?).ok()?;
+    let month = u8::try_from(digits(5..7)?).ok()?;
+    let day = u8::try_from(digits(8..10)?).ok()?;
+    let hour = u8::try_from(digits(11..13)?).ok()?;
+    let minute = u8::try_from(digits(14..16)?).ok()?;
+    let second = u8::try_from(digits(17..19)?).ok()?;
+    let nanos = match &b[19..b.len() - 1] {
+        [] => 0,
+        [b'.', frac @ ..] if (1..=9).contains(&frac.len()) => {
+            let n = digits(20..20 + frac.len())?;
+            n * 10u32.pow(9 - frac.len() as u32)
+        }
+        _ => return None,
+    };
+    let month = time::Month::try_from(month).ok()?;
+    let date = time::Date::from_calendar_date(year, month, day).ok()?;
+    let clock = time::Time::from_hms_nano(hour, minute, second, nanos).ok()?;
+    let at = time::PrimitiveDateTime::new(date, clock).assume_utc();
+    i64::try_from(at.unix_timestamp_nanos()).ok()
+}
+
 /// Parses `0|[1-9][0-9]{0,18}` into an `i64`. No sign, no leading zeros, no spaces, no
 /// underscores, no radix prefixes: one text per value, so what is signed is what is checked.
 pub(crate) fn parse_canonical(text: &str) -> Option<i64> {
@@ -71,6 +145,69 @@ mod tests {
         ] {
             assert_eq!(parse_canonical(bad), None, "{bad:?}");
         }
+    }
+
+    #[test]
+    fn rfc3339_utc_forms_only() {
+        let base = 1_573_899_072_000_000_000i64; // 2019-11-16T10:11:12Z
+        assert_eq!(parse_rfc3339("2019-11-16T10:11:12Z"), Some(base));
+        assert_eq!(
+            parse_rfc3339("2019-11-16T10:11:12.634234626Z"),
+            Some(base + 634_234_626)
+        );
+        assert_eq!(
+            parse_rfc3339("2019-11-16T10:11:12.5Z"),
+            Some(base + 500_000_000)
+        );
+        assert_eq!(parse_rfc3339("1970-01-01T00:00:00Z"), Some(0));
+        assert_eq!(
+            parse_rfc3339("2024-02-29T00:00:00Z"),
+            Some(1_709_164_800_000_000_000)
+        );
+        for bad in [
+            "",
+            "2019-11-16T10:11:12",
+            "2019-11-16t10:11:12Z",
+            "2019-11-16T10:11:12z",
+            "2019-11-16 10:11:12Z",
+            "2019-11-16T10:11:12+00:00",
+            "2019-11-16T10:11:12.Z",
+            "2019-11-16T10:11:12.1234567890Z",
+            "2019-11-16T10:11:60Z",
+            "2019-11-16T24:00:00Z",
+            "2019-02-29T00:00:00Z",
+            "2019-13-01T00:00:00Z",
+            "2019-00-01T00:00:00Z",
+            "2019-11-00T00:00:00Z",
+            "2019-1-16T10:11:12Z",
+            "+2019-11-16T10:11:12Z",
+            " 2019-11-16T10:11:12Z",
+            "2019-11-16T10:11:12Z ",
+            "2019-11-16T10:11:1aZ",
+            "2019-11-16T10:11:12.1a3Z",
+            "2019-11-16T10:11:12.-1Z",
+            "2300-01-01T00:00:00Z",
+            "1600-01-01T00:00:00Z",
+            "2019-11-16T10:11:12.634234626ZZ",
+            "２019-11-16T10:11:12Z",
+        ] {
+            assert_eq!(parse_rfc3339(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn rfc3339_formats_whole_seconds() {
+        assert_eq!(
+            format(1_573_899_072, Unit::Rfc3339).as_deref(),
+            Some("2019-11-16T10:11:12Z")
+        );
+        assert_eq!(
+            format(0, Unit::Rfc3339).as_deref(),
+            Some("1970-01-01T00:00:00Z")
+        );
+        assert_eq!(format(-1, Unit::Rfc3339), None);
+        assert_eq!(format(253_402_300_800, Unit::Rfc3339), None);
+        assert_eq!(format(5, Unit::Milliseconds).as_deref(), Some("5000"));
     }
 
     #[test]

@@ -145,6 +145,8 @@ pub fn signature_header(p: Provider) -> HeaderName {
         Provider::Dropbox => "x-dropbox-signature",
         Provider::Mux => "mux-signature",
         Provider::Meta => "x-hub-signature-256",
+        Provider::Twitch => "twitch-eventsub-message-signature",
+        Provider::Zendesk => "x-zendesk-webhook-signature",
         other => panic!("add {other} to the test table"),
     };
     HeaderName::from_static(name)
@@ -158,6 +160,8 @@ pub fn timestamp_header(p: Provider) -> Option<HeaderName> {
         Provider::Slack => "x-slack-request-timestamp",
         Provider::Discord => "x-signature-timestamp",
         Provider::Zoom => "x-zm-request-timestamp",
+        Provider::Twitch => "twitch-eventsub-message-timestamp",
+        Provider::Zendesk => "x-zendesk-webhook-signature-timestamp",
         _ => return None,
     };
     Some(HeaderName::from_static(name))
@@ -174,7 +178,8 @@ pub fn signature_len(p: Provider) -> usize {
         | Provider::Svix
         | Provider::Clerk
         | Provider::Resend
-        | Provider::Typeform => 44,
+        | Provider::Typeform
+        | Provider::Zendesk => 44,
         Provider::Intercom | Provider::Vercel | Provider::Segment => 40,
         Provider::StandardWebhooksV1a => 88,
         Provider::Discord => 128,
