@@ -248,9 +248,18 @@ fn every_rejection_has_a_stable_code_and_a_4xx_or_pipeline_status() {
         (
             Rejection::RateLimited {
                 retry_after: Duration::from_secs(2),
+                quota: 5,
+                window: Duration::from_secs(5),
             },
             "rate_limited",
             429,
+        ),
+        (Rejection::BodyReadFailed, "body_read_failed", 400),
+        (Rejection::MethodNotAllowed, "method_not_allowed", 405),
+        (
+            Rejection::ClientKeyUnavailable,
+            "client_key_unavailable",
+            500,
         ),
         (
             Rejection::DeliveryInFlight {
