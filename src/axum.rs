@@ -4,7 +4,7 @@
 //!   (`application/x-www-form-urlencoded`, e.g. Slack, Twilio) or XML (feature `xml`). A
 //!   payload that verified but does not decode is a 400 with the position of the error, never
 //!   its content.
-//! - [`Verified`](crate::Verified): provider, key id, timestamp, delivery id.
+//! - [`Verified`]: provider, key id, timestamp, delivery id.
 //! - `axum::body::Bytes`: the raw verified bytes.
 //!
 //! ```no_run

@@ -38,10 +38,17 @@
 //!
 //! | feature | what it adds | default |
 //! |---|---|---|
-//! | `tower` | tower `Layer` (in progress) | yes |
+//! | `tower` | [`tower::WebhookLayer`] and the [`pipeline`] (rate limits, body caps) | yes |
 //! | `ed25519` | Ed25519 schemes (Standard Webhooks v1a, Discord) | yes |
+//! | `axum` | [`axum`] extractors (`Webhook<T>`, `Verified`) | no |
+//! | `actix-web` | [`actix`] middleware and extractor | no |
+//! | `redis` | `replay::RedisStore`, shared by replicas | no |
+//! | `xml` | XML payloads in the `Webhook<T>` extractors | no |
+//! | `metrics` | `metrics` counters of every decision | no |
 //! | `cli` | the `hookguard` binary | no |
-//! | `axum`, `actix-web`, `redis`, `xml` | adapters and stores (in progress) | no |
+//!
+//! Without default features the crate is the framework-free core: [`Verifier`], [`Signer`],
+//! [`Secret`], the presets, and the [`replay`] store and guard.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]

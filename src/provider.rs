@@ -126,6 +126,13 @@ providers! {
     Twitch => "twitch", twitch;
     /// Zendesk: `X-Zendesk-Webhook-Signature: <base64>` over `{RFC 3339 timestamp}{body}`.
     Zendesk => "zendesk", zendesk;
+    /// HubSpot v3: `X-HubSpot-Signature-v3: <base64>` over
+    /// `{METHOD}{URI}{body}{timestamp ms}`. Needs the public URL.
+    Hubspot => "hubspot", hubspot;
+    /// Okta event hooks: `Authorization` equals the configured secret; nothing is signed.
+    Okta => "okta", okta;
+    /// Postmark: `Authorization: Basic base64(user:pass)`; secret `user:pass`; nothing is signed.
+    Postmark => "postmark", postmark;
 }
 
 impl fmt::Display for Provider {

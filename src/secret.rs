@@ -99,6 +99,19 @@ impl Secret {
         Self::from_decoded(decode_base64(b64, "whsec_ base64")?)
     }
 
+    /// HTTP Basic credentials given as `user:pass` (Postmark): the token compared is the
+    /// standard padded base64 of that text. The user part must be non-empty and free of `:`,
+    /// the password non-empty.
+    pub fn basic_auth(text: &str) -> Result<Self, ConfigError> {
+        let text = check_text(text)?;
+        match text.split_once(':') {
+            Some((user, pass)) if !user.is_empty() && !pass.is_empty() => {
+                Self::from_bytes(STANDARD.encode(text))
+            }
+            _ => Err(ConfigError::InvalidSecret("user:pass credentials")),
+        }
+    }
+
     /// Key bytes given as hex.
     pub fn from_hex(text: &str) -> Result<Self, ConfigError> {
         let bytes =

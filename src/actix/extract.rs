@@ -70,7 +70,7 @@ impl<T> Webhook<T> {
 
 /// A pipeline answer from the extractor, rendered exactly as the middleware would.
 #[derive(Debug)]
-pub struct Refusal(http::Response<bytes::Bytes>);
+pub struct Refusal(Box<http::Response<bytes::Bytes>>);
 
 impl fmt::Display for Refusal {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -85,7 +85,7 @@ impl actix_web::ResponseError for Refusal {
     }
 
     fn error_response(&self) -> actix_web::HttpResponse {
-        to_actix(self.0.clone())
+        to_actix((*self.0).clone())
     }
 }
 
@@ -103,7 +103,7 @@ fn refusal(status: u16, code: &str) -> Refusal {
         http::header::CONTENT_TYPE,
         http::HeaderValue::from_static("application/problem+json"),
     );
-    Refusal(response)
+    Refusal(Box::new(response))
 }
 
 fn decode<T: DeserializeOwned>(req: &HttpRequest, bytes: &[u8]) -> Result<T, Refusal> {
@@ -113,7 +113,7 @@ fn decode<T: DeserializeOwned>(req: &HttpRequest, bytes: &[u8]) -> Result<T, Ref
         .and_then(|v| http::HeaderValue::from_bytes(v.as_bytes()).ok());
     crate::decode::decode(content_type.as_ref(), bytes).map_err(|e| {
         tracing::info!(target: "hookguard", format = e.format, line = e.line, column = e.column, "verified payload does not decode");
-        Refusal(e.into_problem())
+        Refusal(Box::new(e.into_problem()))
     })
 }
 
@@ -154,12 +154,12 @@ impl<T: DeserializeOwned + 'static> FromRequest for Webhook<T> {
                 return Err(refusal(500, "not_verified"));
             };
             let parts =
-                parts_of(&req).map_err(|r| Refusal(crate::pipeline::rejection_response(&r)))?;
+                parts_of(&req).map_err(|r| Refusal(Box::new(crate::pipeline::rejection_response(&r))))?;
             let peer = req.peer_addr().map(|a| a.ip());
             let (bytes, verified, claim) = pipeline
                 .accept_and_claim(&parts, peer, body)
                 .await
-                .map_err(Refusal)?;
+                .map_err(|r| Refusal(Box::new(r)))?;
             // A payload that does not decode drops `claim` here, which releases it.
             let payload = decode(&req, &bytes)?;
             req.extensions_mut().insert(verified.clone());

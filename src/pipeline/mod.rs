@@ -465,10 +465,10 @@ impl Pipeline {
                 });
             }
             Err(r) => {
-                if let (Some(limiter), Some(key)) = (&inner.limiter, &trace.client) {
-                    if r.status().is_client_error() {
-                        limiter.record_failure(key);
-                    }
+                if let (Some(limiter), Some(key)) = (&inner.limiter, &trace.client)
+                    && r.status().is_client_error()
+                {
+                    limiter.record_failure(key);
                 }
                 return Err(respond(trace.refuse(r, None)));
             }

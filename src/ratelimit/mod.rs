@@ -171,10 +171,10 @@ impl RateLimiter {
     pub fn admit(&self, key: &ClientKey) -> Result<(), Rejection> {
         self.maybe_tick();
         let now = self.clock.elapsed();
-        if let Some(until) = self.penalty.get(key).map(|u| *u) {
-            if until > now {
-                return Err(self.limited(until - now, self.failure_limit));
-            }
+        if let Some(until) = self.penalty.get(key).map(|u| *u)
+            && until > now
+        {
+            return Err(self.limited(until - now, self.failure_limit));
         }
         self.all.check_key(key).map_err(|not_until| {
             let wait = not_until.wait_time_from(self.all.clock().now());

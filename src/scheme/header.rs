@@ -83,7 +83,7 @@ fn decode_into(encoding: Encoding, text: &str, out: &mut DecodedSig) -> Option<(
         Encoding::Raw => out.len = Some(0),
         Encoding::Hex => {
             // Lower case only: one canonical text per MAC.
-            let canonical = text.len() % 2 == 0
+            let canonical = text.len().is_multiple_of(2)
                 && text
                     .bytes()
                     .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
@@ -153,10 +153,10 @@ pub(crate) fn parse_signatures<'a>(
                 }
                 if key == signature_key {
                     push(&mut parsed, val)?;
-                } else if timestamp_key.as_deref() == Some(key) {
-                    if parsed.timestamp.replace(val).is_some() {
-                        return Err(malformed());
-                    }
+                } else if timestamp_key.as_deref() == Some(key)
+                    && parsed.timestamp.replace(val).is_some()
+                {
+                    return Err(malformed());
                 }
             }
             if parsed.count > 0 && timestamp_key.is_some() && parsed.timestamp.is_none() {

@@ -79,6 +79,7 @@ impl Scheme {
             SecretFormat::Utf8 => crate::Secret::from_text(text),
             SecretFormat::StandardWebhooks => crate::Secret::standard_webhooks(text),
             SecretFormat::Ed25519 => crate::Secret::ed25519_public_key(text),
+            SecretFormat::BasicAuth => crate::Secret::basic_auth(text),
         }
     }
 
@@ -137,6 +138,8 @@ pub(crate) enum SecretFormat {
     StandardWebhooks,
     /// Ed25519 key: `whpk_`/`whsk_` + base64, or hex.
     Ed25519,
+    /// HTTP Basic credentials `user:pass`; the token is their standard base64.
+    BasicAuth,
 }
 
 /// How the signature is encoded in the header.

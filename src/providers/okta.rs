@@ -1,0 +1,17 @@
+//! Okta event hooks: the `Authorization` header carries the static secret configured for the
+//! hook (its whole value, e.g. `Bearer …`); nothing is signed. Compared in constant time as
+//! SHA-256 digests. The one-time `X-Okta-Verification-Challenge` GET is the application's job.
+//! Vector: per Okta's docs "Event hooks" (no official verifier).
+
+use crate::scheme::{Algorithm, Encoding, Scheme, single};
+
+pub(crate) fn scheme() -> Scheme {
+    Scheme::preset(
+        "okta",
+        Algorithm::Token,
+        "authorization",
+        single(""),
+        Encoding::Raw,
+        Vec::new(),
+    )
+}
