@@ -72,7 +72,8 @@ for my $file (@ARGV) {
             push @hits, "$l $op $r" if $l =~ $secret || $r =~ $secret;
         }
         while ($code =~ /([\w\.\[\]\(\)&\*]*)\.(eq|ne)\(([^)]*)\)/g) {
-            push @hits, "$1.$2($3)" if "$1 $3" =~ $secret;
+            my ($recv, $m, $arg) = ($1, $2, $3);
+            push @hits, "$recv.$m($arg)" if "$recv $arg" =~ $secret;
         }
         next unless @hits;
         next if $marker;
