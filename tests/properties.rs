@@ -43,6 +43,8 @@ enum Ts {
     },
     /// Linear: `webhookTimestamp` in the JSON body, milliseconds.
     BodyMs,
+    /// Its own header, milliseconds (HubSpot).
+    HeaderMs(&'static str),
     /// Its own header, RFC 3339 UTC (`YYYY-MM-DDTHH:MM:SSZ` from the signer).
     HeaderRfc3339(&'static str),
 }
@@ -180,12 +182,19 @@ fn info(p: Provider) -> Info {
             None,
             false,
         ),
+        Provider::Hubspot => i(
+            "x-hubspot-signature-v3",
+            Ts::HeaderMs("x-hubspot-request-timestamp"),
+            None,
+            true,
+        ),
+        Provider::Okta | Provider::Postmark => i("authorization", Ts::None, None, false),
         other => panic!("provider {other} is not covered by tests/properties.rs: add it"),
     }
 }
 
 /// Every provider the per-provider tests below are generated for, in `Provider::ALL` order.
-const COVERED: [Provider; 33] = [
+const COVERED: [Provider; 36] = [
     Provider::StandardWebhooks,
     Provider::StandardWebhooksV1a,
     Provider::Svix,
@@ -219,6 +228,9 @@ const COVERED: [Provider; 33] = [
     Provider::Meta,
     Provider::Twitch,
     Provider::Zendesk,
+    Provider::Hubspot,
+    Provider::Okta,
+    Provider::Postmark,
 ];
 
 #[test]
@@ -310,7 +322,15 @@ fn key_strategy(p: Provider) -> BoxedStrategy<Key> {
             .boxed(),
         // The token travels as a header value, which the verifier reads as visible ASCII.
         // (Non-ASCII tokens: see `gitlab_non_ascii_token` below.)
-        Provider::Gitlab => "[!-~]([ -~]{0,62}[!-~])?".prop_map(text_key).boxed(),
+        Provider::Gitlab | Provider::Okta => "[!-~]([ -~]{0,62}[!-~])?".prop_map(text_key).boxed(),
+        // `user:pass`, compared as the base64 of the whole text.
+        Provider::Postmark => "[!-9;-~]{1,16}:[!-~]([ -~]{0,30}[!-~])?"
+            .prop_map(|t| Key {
+                ident: t.as_bytes().to_vec(),
+                sign: t.clone(),
+                verify: t,
+            })
+            .boxed(),
         _ => prop_oneof![
             "[!-~]([ -~]{0,62}[!-~])?",
             "\\PC{1,24}".prop_filter("no surrounding whitespace", |s| s.trim() == s),
@@ -695,8 +715,8 @@ fn body_bitflip(p: Provider) {
         let headers = c.signed();
         let body = flip(&c.body, &at, bit);
         let got = c.verify(&headers, &body);
-        if p == Provider::Gitlab {
-            prop_assert!(got.is_ok(), "gitlab signs no body: {:?}", got);
+        if matches!(p, Provider::Gitlab | Provider::Okta | Provider::Postmark) {
+            prop_assert!(got.is_ok(), "{} signs no body: {:?}", p, got);
             return Ok(());
         }
         if c.form && twilio_params(&body) == twilio_params(&c.body) {
@@ -742,6 +762,9 @@ fn timestamp_step(p: Provider) {
             }
             Ts::HeaderRfc3339(name) => {
                 headers.insert(name, rfc3339(c.ts + step).parse().unwrap());
+            }
+            Ts::HeaderMs(name) => {
+                headers.insert(name, (c.ts * 1000 + step).to_string().parse().unwrap());
             }
             Ts::Param { key, item_sep } => {
                 let name = c.info().sig;
@@ -853,6 +876,9 @@ macro_rules! all_providers {
             meta => Meta,
             twitch => Twitch,
             zendesk => Zendesk,
+            hubspot => Hubspot,
+            okta => Okta,
+            postmark => Postmark,
         );
     };
 }
@@ -876,6 +902,7 @@ per_provider!(timestamp_step:
     mux => Mux,
     twitch => Twitch,
     zendesk => Zendesk,
+    hubspot => Hubspot,
 );
 per_provider!(id_change:
     standard_webhooks => StandardWebhooks,
@@ -888,6 +915,7 @@ per_provider!(id_change:
 per_provider!(url_change:
     twilio => Twilio,
     square => Square,
+    hubspot => Hubspot,
 );
 
 /// The per-provider lists above cover exactly the providers the table says they apply to.
@@ -898,7 +926,7 @@ fn applicability_lists_match_table() {
         .filter(|p| {
             matches!(
                 info(**p).ts,
-                Ts::Header(_) | Ts::Param { .. } | Ts::HeaderRfc3339(_)
+                Ts::Header(_) | Ts::Param { .. } | Ts::HeaderRfc3339(_) | Ts::HeaderMs(_)
             )
         })
         .map(|p| p.name())
@@ -919,7 +947,8 @@ fn applicability_lists_match_table() {
             "calendly",
             "mux",
             "twitch",
-            "zendesk"
+            "zendesk",
+            "hubspot"
         ]
     );
     let ids: Vec<_> = Provider::ALL
@@ -943,7 +972,7 @@ fn applicability_lists_match_table() {
         .filter(|p| info(**p).url)
         .map(|p| p.name())
         .collect();
-    assert_eq!(urls, ["twilio", "square"]);
+    assert_eq!(urls, ["twilio", "square", "hubspot"]);
 }
 
 /// GitLab signs nothing, so any other token in the header — not only a bit flip — is refused.

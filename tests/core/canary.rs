@@ -51,11 +51,7 @@ fn no_public_type_or_rejection_path_prints_the_secret_or_the_body() {
             if matches!(p, Provider::Discord | Provider::StandardWebhooksV1a) {
                 continue; // public-key schemes: no shared secret to leak
             }
-            let secret = if uses_whsec(p) {
-                "whsec_Q0FOQVJZc2VjcmV0N2YzYTk="
-            } else {
-                SECRET
-            };
+            let secret = &secret_text(p, SECRET);
             let v = Verifier::builder(p)
                 .secret(secret)
                 .public_url(ORIGIN)

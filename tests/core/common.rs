@@ -2,6 +2,8 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
 use hookguard::{Delivery, Provider, Rejection, Signer, Verified, Verifier};
 use http::{HeaderMap, HeaderName, HeaderValue, Method, Uri};
 
@@ -34,6 +36,11 @@ pub fn keys(p: Provider) -> Keys {
             verify: "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a",
             other_verify: "3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c",
         },
+        Provider::Postmark => Keys {
+            sign: "hookguard:It's a Secret to Everybody",
+            verify: "hookguard:It's a Secret to Everybody",
+            other_verify: "hookguard:It's a Secret to Everybodz",
+        },
         _ => Keys {
             sign: "It's a Secret to Everybody",
             verify: "It's a Secret to Everybody",
@@ -49,6 +56,22 @@ pub fn uses_whsec(p: Provider) -> bool {
         p,
         Provider::StandardWebhooks | Provider::Svix | Provider::Clerk | Provider::Resend
     )
+}
+
+/// Whether the scheme signs the body (plain-token schemes sign nothing).
+pub fn signs_body(p: Provider) -> bool {
+    !matches!(p, Provider::Gitlab | Provider::Okta | Provider::Postmark)
+}
+
+/// A shared secret in the form `p` issues it, built from `plain` text.
+pub fn secret_text(p: Provider, plain: &str) -> String {
+    if uses_whsec(p) {
+        format!("whsec_{}", STANDARD.encode(plain))
+    } else if p == Provider::Postmark {
+        format!("user:{plain}")
+    } else {
+        plain.to_owned()
+    }
 }
 
 pub fn body(p: Provider) -> Vec<u8> {
@@ -147,6 +170,8 @@ pub fn signature_header(p: Provider) -> HeaderName {
         Provider::Meta => "x-hub-signature-256",
         Provider::Twitch => "twitch-eventsub-message-signature",
         Provider::Zendesk => "x-zendesk-webhook-signature",
+        Provider::Hubspot => "x-hubspot-signature-v3",
+        Provider::Okta | Provider::Postmark => "authorization",
         other => panic!("add {other} to the test table"),
     };
     HeaderName::from_static(name)
@@ -162,6 +187,7 @@ pub fn timestamp_header(p: Provider) -> Option<HeaderName> {
         Provider::Zoom => "x-zm-request-timestamp",
         Provider::Twitch => "twitch-eventsub-message-timestamp",
         Provider::Zendesk => "x-zendesk-webhook-signature-timestamp",
+        Provider::Hubspot => "x-hubspot-request-timestamp",
         _ => return None,
     };
     Some(HeaderName::from_static(name))
@@ -170,7 +196,8 @@ pub fn timestamp_header(p: Provider) -> Option<HeaderName> {
 /// The encoded signature: every layout here ends the header value with it.
 pub fn signature_len(p: Provider) -> usize {
     match p {
-        Provider::Gitlab => keys(p).sign.len(),
+        Provider::Gitlab | Provider::Okta => keys(p).sign.len(),
+        Provider::Postmark => keys(p).sign.len().div_ceil(3) * 4,
         Provider::Twilio => 28,
         Provider::Shopify
         | Provider::Square
@@ -179,7 +206,8 @@ pub fn signature_len(p: Provider) -> usize {
         | Provider::Clerk
         | Provider::Resend
         | Provider::Typeform
-        | Provider::Zendesk => 44,
+        | Provider::Zendesk
+        | Provider::Hubspot => 44,
         Provider::Intercom | Provider::Vercel | Provider::Segment => 40,
         Provider::StandardWebhooksV1a => 88,
         Provider::Discord => 128,
