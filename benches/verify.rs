@@ -91,6 +91,10 @@ fn bench_verify(c: &mut Criterion) {
         .expect("valid verifier");
     let signer = Signer::new(Provider::StandardWebhooks, SECRET).expect("valid signer");
     let reference = standardwebhooks::Webhook::new(SECRET).expect("valid secret");
+    #[cfg(hookguard_peers)]
+    let svix_webhook = svix::webhooks::Webhook::new(SECRET).expect("valid secret");
+    #[cfg(hookguard_peers)]
+    let svix_signer = Signer::new(Provider::Svix, SECRET).expect("valid signer");
     let key = STANDARD
         .decode(SECRET.strip_prefix("whsec_").unwrap())
         .expect("base64 secret");
@@ -114,6 +118,15 @@ fn bench_verify(c: &mut Criterion) {
         let live_headers: HeaderMap = signer
             .sign(&Delivery::new(body.clone()).id(ID).timestamp(unix_now()))
             .expect("sign live");
+
+        #[cfg(hookguard_peers)]
+        let svix_headers: HeaderMap = svix_signer
+            .sign(&Delivery::new(body.clone()).id(ID).timestamp(unix_now()))
+            .expect("sign live for svix");
+        #[cfg(hookguard_peers)]
+        svix_webhook
+            .verify(&body, &svix_headers)
+            .expect("svix verifies");
 
         // No failing path is ever timed.
         let verified = verifier
@@ -171,7 +184,15 @@ fn bench_verify(c: &mut Criterion) {
         group.bench_function(BenchmarkId::from_parameter("standardwebhooks"), |b| {
             b.iter(|| reference.verify(black_box(body.as_slice()), black_box(&live_headers)))
         });
+        #[cfg(hookguard_peers)]
+        group.bench_function(BenchmarkId::from_parameter("svix"), |b| {
+            b.iter(|| svix_webhook.verify(black_box(body.as_slice()), black_box(&svix_headers)))
+        });
         group.finish();
+        #[cfg(hookguard_peers)]
+        svix_webhook
+            .verify(&body, &svix_headers)
+            .expect("svix still verifies after its run");
 
         // The reference checks its window against the wall clock: still inside it now means
         // every timed iteration above succeeded too.
