@@ -14,6 +14,8 @@
 #
 #     if key == signature_key {   // ct-lint: public (item key, not the MAC)
 #
+# (or alone on the line just above or below, where rustfmt moves it).
+#
 # Exit status: 0 = clean, 1 = findings (listed as file:line: [operands] code).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -27,10 +29,12 @@ my $findings = 0;
 for my $file (@ARGV) {
     open(my $fh, "<", $file) or die "$file: $!";
     my ($pending_test, $skip_depth, $in_block_comment) = (0, -1, 0);
+    my @lines = <$fh>;
+    chomp @lines;
     my $n = 0;
-    while (my $line = <$fh>) {
+    for my $i (0 .. $#lines) {
+        my $line = $lines[$i];
         $n++;
-        chomp $line;
         my $code = $line;
         # Block comments.
         if ($in_block_comment) {
@@ -54,7 +58,11 @@ for my $file (@ARGV) {
             $skip_depth = $open - $close if $open > $close;
             next;
         }
-        my $marker = $line =~ /ct-lint:\s*public/;
+        # The marker may sit on the line itself, or (where rustfmt moves a trailing comment
+        # after an opening brace) alone on the line just above or below.
+        my $marker = $line =~ /ct-lint:\s*public/
+            || ($i > 0 && $lines[$i - 1] =~ /^\s*\/\/\s*ct-lint:\s*public/)
+            || ($i < $#lines && $lines[$i + 1] =~ /^\s*\/\/\s*ct-lint:\s*public/);
         # Strip strings and trailing line comments.
         $code =~ s/"(?:[^"\\]|\\.)*"/""/g;
         $code =~ s/\/\/.*$//;

@@ -623,6 +623,7 @@ impl PipelineBuilder {
     /// handshake that needs it is refused while it is not set.
     pub fn handshake_token(mut self, token: &str) -> Self {
         if token.is_empty() || token.trim() != token {
+            // ct-lint: public (start-up whitespace check)
             self.error.get_or_insert(ConfigError::SecretWhitespace);
         }
         self.handshake_token = Some(zeroize::Zeroizing::new(token.to_owned()));
