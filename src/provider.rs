@@ -133,6 +133,9 @@ providers! {
     Okta => "okta", okta;
     /// Postmark: `Authorization: Basic base64(user:pass)`; secret `user:pass`; nothing is signed.
     Postmark => "postmark", postmark;
+    /// SendGrid Event Webhook (feature `ecdsa`): ECDSA P-256 over `{timestamp}{body}`, DER
+    /// signature in base64; public key as base64 DER SubjectPublicKeyInfo.
+    Sendgrid => "sendgrid", sendgrid;
 }
 
 impl fmt::Display for Provider {

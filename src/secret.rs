@@ -38,6 +38,10 @@ pub(crate) enum SecretKind {
     Ed25519Public([u8; 32]),
     /// An Ed25519 private key seed, for signing.
     Ed25519Seed(Zeroizing<[u8; 32]>),
+    /// An ECDSA P-256 public key as DER SubjectPublicKeyInfo (checked when a verifier is built).
+    EcdsaP256Public(Vec<u8>),
+    /// An ECDSA P-256 private scalar, for signing.
+    EcdsaP256Private(Zeroizing<[u8; 32]>),
 }
 
 impl fmt::Debug for Secret {
@@ -145,6 +149,35 @@ impl Secret {
         };
         Ok(Self {
             kind: SecretKind::Ed25519Public(bytes_32(&bytes, "32-byte Ed25519 public key")?),
+        })
+    }
+
+    /// An ECDSA P-256 public key, for verifying (SendGrid): the standard base64 of its DER
+    /// SubjectPublicKeyInfo, as the provider shows it. The key itself is checked when the
+    /// verifier is built (feature `ecdsa`).
+    pub fn ecdsa_p256_public_key(text: &str) -> Result<Self, ConfigError> {
+        let der = STANDARD
+            .decode(check_text(text)?)
+            .map_err(|_| ConfigError::InvalidSecret("base64 DER P-256 public key"))?;
+        if der.is_empty() {
+            return Err(ConfigError::EmptySecret);
+        }
+        Ok(Self {
+            kind: SecretKind::EcdsaP256Public(der),
+        })
+    }
+
+    /// An ECDSA P-256 private key, for signing: 64 hex characters of the scalar.
+    pub fn ecdsa_p256_private_key(text: &str) -> Result<Self, ConfigError> {
+        let bytes = Zeroizing::new(
+            hex::decode(check_text(text)?)
+                .map_err(|_| ConfigError::InvalidSecret("P-256 private key hex"))?,
+        );
+        Ok(Self {
+            kind: SecretKind::EcdsaP256Private(Zeroizing::new(bytes_32(
+                &bytes,
+                "32-byte P-256 private key",
+            )?)),
         })
     }
 

@@ -123,7 +123,10 @@ impl Signer {
     pub fn with_secret(scheme: Scheme, secret: Secret) -> Result<Self, ConfigError> {
         let fits = match (&secret.kind, scheme.algorithm) {
             (SecretKind::Ed25519Seed(_), Algorithm::Ed25519) => cfg!(feature = "ed25519"),
-            (SecretKind::Bytes(_), alg) => alg != Algorithm::Ed25519,
+            (SecretKind::EcdsaP256Private(_), Algorithm::EcdsaP256) => cfg!(feature = "ecdsa"),
+            (SecretKind::Bytes(_), alg) => {
+                !matches!(alg, Algorithm::Ed25519 | Algorithm::EcdsaP256)
+            }
             _ => false,
         };
         if let (SecretKind::Bytes(token), Algorithm::Token) = (&secret.kind, scheme.algorithm) {
@@ -132,6 +135,9 @@ impl Signer {
         if !fits {
             if scheme.algorithm == Algorithm::Ed25519 && !cfg!(feature = "ed25519") {
                 return Err(ConfigError::FeatureDisabled("ed25519"));
+            }
+            if scheme.algorithm == Algorithm::EcdsaP256 && !cfg!(feature = "ecdsa") {
+                return Err(ConfigError::FeatureDisabled("ecdsa"));
             }
             return Err(ConfigError::WrongSecretKind(
                 "signing needs the shared secret, or the private key of a public-key scheme",
@@ -277,6 +283,16 @@ impl Signer {
                 crate::scheme::feed(&scheme.message, input, |b| message.extend_from_slice(b));
                 let key = ed25519_dalek::SigningKey::from_bytes(seed);
                 key.sign(&message).to_bytes().to_vec()
+            }
+            #[cfg(feature = "ecdsa")]
+            (SecretKind::EcdsaP256Private(scalar), Algorithm::EcdsaP256) => {
+                use p256::ecdsa::signature::Signer as _;
+                let mut message = Vec::new();
+                crate::scheme::feed(&scheme.message, input, |b| message.extend_from_slice(b));
+                let key = p256::ecdsa::SigningKey::from_bytes(&(**scalar).into())
+                    .map_err(|_| ConfigError::InvalidSecret("P-256 private key out of range"))?;
+                let signature: p256::ecdsa::Signature = key.sign(&message);
+                signature.to_der().as_bytes().to_vec()
             }
             _ => {
                 return Err(ConfigError::WrongSecretKind(

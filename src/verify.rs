@@ -110,6 +110,8 @@ pub(crate) enum PreparedKey {
     Token(Zeroizing<[u8; 32]>),
     #[cfg(feature = "ed25519")]
     Ed25519(ed25519_dalek::VerifyingKey),
+    #[cfg(feature = "ecdsa")]
+    EcdsaP256(p256::ecdsa::VerifyingKey),
 }
 
 /// Checks deliveries for one scheme against a set of keys.
@@ -375,10 +377,10 @@ impl Verifier {
         let scheme = &self.inner.scheme;
         let alg = scheme.algorithm;
         let expected_len = alg.signature_len();
-        #[cfg(feature = "ed25519")]
+        #[cfg(any(feature = "ed25519", feature = "ecdsa"))]
         let mut message = Vec::new();
-        #[cfg(feature = "ed25519")]
-        if alg == Algorithm::Ed25519 {
+        #[cfg(any(feature = "ed25519", feature = "ecdsa"))]
+        if matches!(alg, Algorithm::Ed25519 | Algorithm::EcdsaP256) {
             crate::scheme::feed(&scheme.message, input, |b| message.extend_from_slice(b));
         }
         for (index, (_, key)) in self.inner.keys.iter().enumerate() {
@@ -413,6 +415,18 @@ impl Verifier {
                             .and_then(|b| <[u8; 64]>::try_from(b).ok())
                             .map(|b| ed25519_dalek::Signature::from_bytes(&b))
                             .is_some_and(|s| key.verify_strict(&message, &s).is_ok());
+                        crypto::record(found, which, subtle::Choice::from(u8::from(ok)), index);
+                    }
+                }
+                #[cfg(feature = "ecdsa")]
+                PreparedKey::EcdsaP256(key) => {
+                    use p256::ecdsa::signature::Verifier as _;
+                    for sig in parsed.decoded() {
+                        // Strict DER (minimal lengths and integers), r and s in [1, n).
+                        let ok = sig
+                            .bytes()
+                            .and_then(|b| p256::ecdsa::Signature::from_der(b).ok())
+                            .is_some_and(|s| key.verify(&message, &s).is_ok());
                         crypto::record(found, which, subtle::Choice::from(u8::from(ok)), index);
                     }
                 }
@@ -556,6 +570,10 @@ fn prepare(alg: Algorithm, secret: Secret) -> Result<PreparedKey, ConfigError> {
         (Algorithm::Ed25519, _) => Err(ConfigError::WrongSecretKind(
             "this scheme verifies with an Ed25519 public key",
         )),
+        (Algorithm::EcdsaP256, SecretKind::EcdsaP256Public(der)) => ecdsa_key(&der),
+        (Algorithm::EcdsaP256, _) => Err(ConfigError::WrongSecretKind(
+            "this scheme verifies with an ECDSA P-256 public key",
+        )),
         (Algorithm::HmacSha256, SecretKind::Bytes(bytes)) => {
             crypto::PreparedHmacSha256::new(&bytes)
                 .map(PreparedKey::HmacSha256)
@@ -563,7 +581,7 @@ fn prepare(alg: Algorithm, secret: Secret) -> Result<PreparedKey, ConfigError> {
         }
         (_, SecretKind::Bytes(bytes)) => Ok(PreparedKey::Hmac(bytes)),
         (_, _) => Err(ConfigError::WrongSecretKind(
-            "this scheme needs a shared secret, not an Ed25519 key",
+            "this scheme needs a shared secret, not a public-key scheme's key",
         )),
     }
 }
@@ -573,6 +591,19 @@ fn ed25519_key(bytes: &[u8; 32]) -> Result<PreparedKey, ConfigError> {
     ed25519_dalek::VerifyingKey::from_bytes(bytes)
         .map(PreparedKey::Ed25519)
         .map_err(|_| ConfigError::InvalidSecret("Ed25519 public key"))
+}
+
+#[cfg(feature = "ecdsa")]
+fn ecdsa_key(der: &[u8]) -> Result<PreparedKey, ConfigError> {
+    use p256::pkcs8::DecodePublicKey as _;
+    p256::ecdsa::VerifyingKey::from_public_key_der(der)
+        .map(PreparedKey::EcdsaP256)
+        .map_err(|_| ConfigError::InvalidSecret("DER P-256 public key"))
+}
+
+#[cfg(not(feature = "ecdsa"))]
+fn ecdsa_key(_: &[u8]) -> Result<PreparedKey, ConfigError> {
+    Err(ConfigError::FeatureDisabled("ecdsa"))
 }
 
 #[cfg(not(feature = "ed25519"))]

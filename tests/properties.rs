@@ -189,12 +189,18 @@ fn info(p: Provider) -> Info {
             true,
         ),
         Provider::Okta | Provider::Postmark => i("authorization", Ts::None, None, false),
+        Provider::Sendgrid => i(
+            "x-twilio-email-event-webhook-signature",
+            Ts::Header("x-twilio-email-event-webhook-timestamp"),
+            None,
+            false,
+        ),
         other => panic!("provider {other} is not covered by tests/properties.rs: add it"),
     }
 }
 
 /// Every provider the per-provider tests below are generated for, in `Provider::ALL` order.
-const COVERED: [Provider; 36] = [
+const COVERED: [Provider; 37] = [
     Provider::StandardWebhooks,
     Provider::StandardWebhooksV1a,
     Provider::Svix,
@@ -231,6 +237,7 @@ const COVERED: [Provider; 36] = [
     Provider::Hubspot,
     Provider::Okta,
     Provider::Postmark,
+    Provider::Sendgrid,
 ];
 
 #[test]
@@ -252,7 +259,10 @@ fn table_matches_scheme() {
         assert_eq!(s.signs_url(), i.url, "{p}");
         assert_eq!(
             s.is_public_key(),
-            matches!(p, Provider::StandardWebhooksV1a | Provider::Discord),
+            matches!(
+                p,
+                Provider::StandardWebhooksV1a | Provider::Discord | Provider::Sendgrid
+            ),
             "{p}"
         );
     }
@@ -318,6 +328,21 @@ fn key_strategy(p: Provider) -> BoxedStrategy<Key> {
                         ident: public.to_vec(),
                     }
                 }
+            })
+            .boxed(),
+        // Any valid P-256 scalar; the public key as base64 DER SubjectPublicKeyInfo.
+        Provider::Sendgrid => any::<[u8; 32]>()
+            .prop_filter_map("a valid P-256 scalar", |scalar| {
+                let key = p256::ecdsa::SigningKey::from_bytes(&scalar.into()).ok()?;
+                let point = key.verifying_key().to_encoded_point(false);
+                let mut spki =
+                    hex::decode("3059301306072a8648ce3d020106082a8648ce3d030107034200").unwrap();
+                spki.extend_from_slice(point.as_bytes());
+                Some(Key {
+                    sign: hex::encode(scalar),
+                    verify: STANDARD.encode(&spki),
+                    ident: spki,
+                })
             })
             .boxed(),
         // The token travels as a header value, which the verifier reads as visible ASCII.
@@ -879,6 +904,7 @@ macro_rules! all_providers {
             hubspot => Hubspot,
             okta => Okta,
             postmark => Postmark,
+            sendgrid => Sendgrid,
         );
     };
 }
@@ -903,6 +929,7 @@ per_provider!(timestamp_step:
     twitch => Twitch,
     zendesk => Zendesk,
     hubspot => Hubspot,
+    sendgrid => Sendgrid,
 );
 per_provider!(id_change:
     standard_webhooks => StandardWebhooks,
@@ -948,7 +975,8 @@ fn applicability_lists_match_table() {
             "mux",
             "twitch",
             "zendesk",
-            "hubspot"
+            "hubspot",
+            "sendgrid"
         ]
     );
     let ids: Vec<_> = Provider::ALL

@@ -48,7 +48,7 @@ pub(crate) fn mac(alg: Algorithm, key: &[u8], parts: &[Part], input: &MessageInp
         Algorithm::HmacSha1 => hmac_tag::<Hmac<sha1::Sha1>>(key, parts, input),
         Algorithm::HmacSha256 => hmac_tag::<Hmac<Sha256>>(key, parts, input),
         Algorithm::HmacSha512 => hmac_tag::<Hmac<Sha512>>(key, parts, input),
-        Algorithm::Ed25519 | Algorithm::Token => Tag {
+        Algorithm::Ed25519 | Algorithm::EcdsaP256 | Algorithm::Token => Tag {
             buf: [0; 64],
             len: 0,
         },

@@ -4,7 +4,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use http::{HeaderMap, HeaderName};
 
-use super::{Encoding, Layout, Scheme};
+use super::{Encoding, Layout, MAX_SIGNATURE_LEN, Scheme};
 use crate::error::Rejection;
 
 /// The most entries one signature header may hold (all items, not only signatures).
@@ -40,13 +40,13 @@ pub(crate) fn one_header<'a>(
 /// any supported signature has, so it cannot match.
 #[derive(Clone, Copy)]
 pub(crate) struct DecodedSig {
-    buf: [u8; 66],
+    buf: [u8; MAX_SIGNATURE_LEN],
     len: Option<usize>,
 }
 
 impl DecodedSig {
     const EMPTY: DecodedSig = DecodedSig {
-        buf: [0; 66],
+        buf: [0; MAX_SIGNATURE_LEN],
         len: Some(0),
     };
 
@@ -91,7 +91,7 @@ fn decode_into(encoding: Encoding, text: &str, out: &mut DecodedSig) -> Option<(
                 return None;
             }
             let n = text.len() / 2;
-            if n > 64 {
+            if n > MAX_SIGNATURE_LEN {
                 out.len = None;
             } else {
                 hex::decode_to_slice(text, &mut out.buf[..n]).ok()?;
@@ -99,7 +99,7 @@ fn decode_into(encoding: Encoding, text: &str, out: &mut DecodedSig) -> Option<(
             }
         }
         Encoding::Base64 => {
-            if text.len() > 88 {
+            if text.len() > MAX_SIGNATURE_LEN.div_ceil(3) * 4 {
                 STANDARD.decode(text).ok()?;
                 out.len = None;
             } else {

@@ -68,9 +68,9 @@ impl Scheme {
         self.id_header.is_some()
     }
 
-    /// Whether the scheme verifies with a public key (Ed25519).
+    /// Whether the scheme verifies with a public key (Ed25519, ECDSA P-256).
     pub fn is_public_key(&self) -> bool {
-        matches!(self.algorithm, Algorithm::Ed25519)
+        matches!(self.algorithm, Algorithm::Ed25519 | Algorithm::EcdsaP256)
     }
 
     /// Parses a secret in the text form this scheme's provider issues it (for verifying).
@@ -80,6 +80,7 @@ impl Scheme {
             SecretFormat::StandardWebhooks => crate::Secret::standard_webhooks(text),
             SecretFormat::Ed25519 => crate::Secret::ed25519_public_key(text),
             SecretFormat::BasicAuth => crate::Secret::basic_auth(text),
+            SecretFormat::EcdsaP256 => crate::Secret::ecdsa_p256_public_key(text),
         }
     }
 
@@ -89,6 +90,7 @@ impl Scheme {
     pub fn parse_signing_secret(&self, text: &str) -> Result<crate::Secret, crate::ConfigError> {
         match self.secret_format {
             SecretFormat::Ed25519 => crate::Secret::ed25519_private_key(text),
+            SecretFormat::EcdsaP256 => crate::Secret::ecdsa_p256_private_key(text),
             _ => self.parse_secret(text),
         }
     }
@@ -113,6 +115,9 @@ pub(crate) enum Algorithm {
     HmacSha512,
     #[cfg_attr(not(feature = "ed25519"), allow(dead_code))]
     Ed25519,
+    /// ECDSA over P-256 with SHA-256; the signature is DER (SendGrid).
+    #[cfg_attr(not(feature = "ecdsa"), allow(dead_code))]
+    EcdsaP256,
     /// The header carries the shared secret itself (GitLab): nothing is signed.
     Token,
 }
@@ -124,10 +129,15 @@ impl Algorithm {
             Algorithm::HmacSha1 => 20,
             Algorithm::HmacSha256 => 32,
             Algorithm::HmacSha512 | Algorithm::Ed25519 => 64,
+            // DER: the longest encoding; shorter ones are valid too (checked by the parser).
+            Algorithm::EcdsaP256 => MAX_SIGNATURE_LEN,
             Algorithm::Token => 0,
         }
     }
 }
+
+/// The longest decoded signature of any scheme (a DER ECDSA P-256 signature).
+pub(crate) const MAX_SIGNATURE_LEN: usize = 72;
 
 /// How a secret is given as text by the provider.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -140,6 +150,9 @@ pub(crate) enum SecretFormat {
     Ed25519,
     /// HTTP Basic credentials `user:pass`; the token is their standard base64.
     BasicAuth,
+    /// ECDSA P-256: public key as base64 DER SubjectPublicKeyInfo; private key as 64 hex
+    /// characters of the scalar (for signing).
+    EcdsaP256,
 }
 
 /// How the signature is encoded in the header.
@@ -244,10 +257,10 @@ impl Scheme {
         Scheme {
             name: name.into(),
             algorithm,
-            secret_format: if algorithm == Algorithm::Ed25519 {
-                SecretFormat::Ed25519
-            } else {
-                SecretFormat::Utf8
+            secret_format: match algorithm {
+                Algorithm::Ed25519 => SecretFormat::Ed25519,
+                Algorithm::EcdsaP256 => SecretFormat::EcdsaP256,
+                _ => SecretFormat::Utf8,
             },
             signature_header: HeaderName::from_static(signature_header),
             layout,
