@@ -7,7 +7,7 @@ use std::fs;
 use std::path::Path;
 
 use hookguard::Provider;
-use hookguard_fuzz::{ID, PATH, TS, WHSEC, SHARED, body, infos, keys, render_request, sign};
+use hookguard_fuzz::{ID, PATH, TS, body, infos, key_texts, render_request, sign};
 
 fn write(target: &str, name: &str, bytes: &[u8]) {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus").join(target);
@@ -80,14 +80,12 @@ fn main() {
     }
 
     // secret: every distinct key form, plus edge cases.
-    let mut secrets: Vec<String> = Provider::ALL
-        .iter()
-        .flat_map(|&p| [keys(p).0.to_owned(), keys(p).1.to_owned()])
-        .collect();
+    let mut secrets: Vec<String> = key_texts().into_iter().map(String::from).collect();
     secrets.sort();
     secrets.dedup();
     secrets.extend(
-        ["", "whsec_", "whsec_====", "whpk_", "zz", "\u{7f}token", "é"].map(String::from),
+        ["", "whsec_", "whsec_====", "whpk_", "zz", "\u{7f}token", "é", ":pass", "user:"]
+            .map(String::from),
     );
     for (i, s) in secrets.iter().enumerate() {
         write("secret", &format!("{i:02}"), s.as_bytes());
@@ -152,6 +150,5 @@ fn main() {
         "expect-continue-too-large",
         b"POST /github HTTP/1.1\r\nhost: x\r\nexpect: 100-continue\r\ncontent-length: 999999999\r\n\r\n",
     );
-    let _ = (WHSEC, SHARED);
     println!("seed corpora written");
 }

@@ -47,7 +47,7 @@ fn high() -> RateLimit {
 }
 
 fn layer(p: Provider, f: impl FnOnce(hookguard::pipeline::PipelineBuilder) -> hookguard::pipeline::PipelineBuilder) -> WebhookLayer {
-    let verifier = verifier_with(p, keys(p).1).expect("verifier");
+    let verifier = verifier_with(p, keys(p).expect("keys").2).expect("verifier");
     f(Pipeline::builder(verifier).body_limit(64 * 1024))
         .layer()
         .expect("pipeline")

@@ -3,7 +3,8 @@
 //! Everything here goes through hookguard's public API only (`Signer`, `Verifier`,
 //! `Provider`, `Scheme`), so the targets exercise exactly what a user can reach.
 
-use std::sync::OnceLock;
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use hookguard::{Delivery, Provider, Signer, Verifier};
@@ -26,24 +27,87 @@ pub fn now() -> SystemTime {
     UNIX_EPOCH + Duration::from_secs(TS as u64)
 }
 
-/// `(signing secret, verifying secret)` for a provider, in the provider's text form.
-pub fn keys(p: Provider) -> (&'static str, &'static str) {
-    match p {
-        Provider::StandardWebhooks
-        | Provider::Svix
-        | Provider::Clerk
-        | Provider::Resend => (WHSEC, WHSEC),
-        // RFC 8032 test 1 key pair.
-        Provider::StandardWebhooksV1a => (
-            "whsk_nWGxne/9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A=",
-            "whpk_11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=",
-        ),
-        Provider::Discord => (
-            "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60",
-            "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a",
-        ),
-        _ => (SHARED, SHARED),
+/// How a provider's test keys are chosen: the first candidate whose text the `Signer` and the
+/// `Verifier` both accept and with which a sample delivery round-trips. New providers with a
+/// new key form need a candidate here (until then they are skipped, with a note on stderr).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyForm {
+    Shared,
+    StandardWebhooks,
+    BasicAuth,
+    Ed25519Whsk,
+    Ed25519Hex,
+    EcdsaP256,
+}
+
+pub const BASIC: &str = "hookguard:It's a Secret to Everybody";
+
+const KEY_FORMS: [(KeyForm, &str, &str); 6] = [
+    (KeyForm::Shared, SHARED, SHARED),
+    (KeyForm::StandardWebhooks, WHSEC, WHSEC),
+    (KeyForm::BasicAuth, BASIC, BASIC),
+    // RFC 8032 test 1 key pair.
+    (
+        KeyForm::Ed25519Whsk,
+        "whsk_nWGxne/9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A=",
+        "whpk_11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=",
+    ),
+    (
+        KeyForm::Ed25519Hex,
+        "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60",
+        "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a",
+    ),
+    (
+        KeyForm::EcdsaP256,
+        "1f2e3d4c5b6a79880716253443526170ffeeddccbbaa99887766554433221100",
+        "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEiZr+NziuyXgwYBX8xP7leSoqY8KVk+Wl3tMhWOWhqucU5NhEpQ2DvrBhvyXZGpub1rOiA+cUoh2MaZe//WaDDw==",
+    ),
+];
+
+/// `(form, signing secret, verifying secret)` for a provider, in the provider's text form;
+/// `None` if no candidate fits (a provider added with a key form this file does not know).
+pub fn keys(p: Provider) -> Option<(KeyForm, &'static str, &'static str)> {
+    static KEYS: OnceLock<Mutex<HashMap<Provider, Option<(KeyForm, &str, &str)>>>> =
+        OnceLock::new();
+    let cache = KEYS.get_or_init(Default::default);
+    if let Some(found) = cache.lock().expect("keys cache").get(&p) {
+        return *found;
     }
+    let found = find_keys(p);
+    cache.lock().expect("keys cache").insert(p, found);
+    found
+}
+
+/// Every candidate key text (signing and verifying), for seeds.
+pub fn key_texts() -> Vec<&'static str> {
+    KEY_FORMS.iter().flat_map(|&(_, s, v)| [s, v]).collect()
+}
+
+fn find_keys(p: Provider) -> Option<(KeyForm, &'static str, &'static str)> {
+    KEY_FORMS.iter().copied().find(|&(_, sign_key, verify_key)| {
+        let Ok(signer) = Signer::new(p, sign_key) else {
+            return false;
+        };
+        let Some(verifier) = verifier_with(p, verify_key) else {
+            return false;
+        };
+        let body = body(p);
+        signer
+            .sign(&delivery(&body, TS, ID))
+            .ok()
+            .is_some_and(|h| {
+                verifier
+                    .verify_at(&Method::POST, &Uri::from_static(PATH), &h, &body, now())
+                    .is_ok()
+            })
+    })
+}
+
+pub fn delivery(body: &[u8], ts: i64, id: &str) -> Delivery {
+    Delivery::new(body.to_vec())
+        .id(id)
+        .timestamp(ts)
+        .url(format!("{ORIGIN}{PATH}"))
 }
 
 /// The sample body signed for a provider.
@@ -68,19 +132,13 @@ pub fn verifier_with(p: Provider, secret: &str) -> Option<Verifier> {
 }
 
 pub fn signer(p: Provider) -> Signer {
-    Signer::new(p, keys(p).0).expect("fuzz signer")
+    let (_, sign_key, _) = keys(p).expect("provider with known keys");
+    Signer::new(p, sign_key).expect("fuzz signer")
 }
 
 /// Signs `body` for `p` with the given id and timestamp; `None` if the signer refuses.
 pub fn sign(p: Provider, body: &[u8], ts: i64, id: &str) -> Option<HeaderMap> {
-    signer(p)
-        .sign(
-            &Delivery::new(body.to_vec())
-                .id(id)
-                .timestamp(ts)
-                .url(format!("{ORIGIN}{PATH}")),
-        )
-        .ok()
+    signer(p).sign(&delivery(body, ts, id)).ok()
 }
 
 /// What the targets need to know about one provider, learnt once through the public API.
@@ -98,15 +156,28 @@ pub struct Info {
     pub id_header: Option<HeaderName>,
     /// How many trailing characters of the signature header value are the encoded signature.
     pub sig_text_len: usize,
+    /// Whether signing the same delivery twice gives the same headers (not so for ECDSA).
+    pub deterministic: bool,
 }
 
-/// Per-provider facts for every provider in `Provider::ALL`, in that order.
+/// Per-provider facts for every provider in `Provider::ALL` with known keys, in that order.
 pub fn infos() -> &'static [Info] {
     static INFOS: OnceLock<Vec<Info>> = OnceLock::new();
-    INFOS.get_or_init(|| Provider::ALL.iter().map(|&p| info(p)).collect())
+    INFOS.get_or_init(|| {
+        Provider::ALL
+            .iter()
+            .filter_map(|&p| {
+                let found = keys(p).map(|k| info(p, k));
+                if found.is_none() {
+                    eprintln!("hookguard-fuzz: no test keys fit provider {p}; skipped");
+                }
+                found
+            })
+            .collect()
+    })
 }
 
-fn info(p: Provider) -> Info {
+fn info(p: Provider, (form, _, verify_key): (KeyForm, &str, &str)) -> Info {
     let scheme = p.scheme();
     let sig_header = scheme.signature_header().clone();
     let body = body(p);
@@ -138,22 +209,20 @@ fn info(p: Provider) -> Info {
         let common = first.iter().zip(o).take_while(|(a, b)| a == b).count();
         prefix = prefix.min(common);
     }
-    // Token schemes (GitLab) send the secret itself: all of it is the "signature".
-    let sig_text_len = if p == Provider::Gitlab {
-        keys(p).0.len()
-    } else {
-        first.len() - prefix
-    };
-    let verifier = verifier_with(p, keys(p).1).expect("fuzz verifier");
+    // A header that does not change with the body (a plain token) is all "signature".
+    let sig_text_len = if prefix == first.len() { first.len() } else { first.len() - prefix };
+    let deterministic = sign(p, &body, TS, ID).expect("sign") == headers;
+    let verifier = verifier_with(p, verify_key).expect("fuzz verifier");
     Info {
         provider: p,
         verifier,
-        random_verifier: verifier_with(p, &random_secret(p)).expect("random verifier"),
+        random_verifier: verifier_with(p, &random_secret(form)).expect("random verifier"),
         body,
         sig_header,
         ts_header,
         id_header,
         sig_text_len,
+        deterministic,
     }
 }
 
@@ -242,9 +311,10 @@ pub fn canonical_decimal(text: &[u8]) -> Option<i128> {
     }
 }
 
-/// A secret nobody (in particular not the fuzzer) knows: fresh per process, in the
-/// provider's text form. A delivery that verifies against it is a forgery.
-pub fn random_secret(p: Provider) -> String {
+/// A secret nobody (in particular not the fuzzer) knows, in the text form `form`: fresh per
+/// process for shared secrets. A delivery that verifies against it is a forgery. Public-key
+/// forms use a second fixed key pair whose private half no seed is signed with.
+pub fn random_secret(form: KeyForm) -> String {
     use std::hash::{BuildHasher, Hasher};
     let mut bytes = Vec::with_capacity(32);
     for i in 0..4u64 {
@@ -257,20 +327,19 @@ pub fn random_secret(p: Provider) -> String {
         );
         bytes.extend_from_slice(&h.finish().to_le_bytes());
     }
-    match p {
-        Provider::StandardWebhooks | Provider::Svix | Provider::Clerk | Provider::Resend => {
-            use base64::Engine as _;
-            format!(
-                "whsec_{}",
-                base64::engine::general_purpose::STANDARD.encode(&bytes[..24])
-            )
-        }
-        // Public-key schemes: RFC 8032 test 2 public key (not the key the seeds are signed
-        // with). Its private key is public, but no seed and no input is signed with it.
-        Provider::StandardWebhooksV1a => "whpk_PUAXw+hDiVqStwqnTRt+vJyYLM8uxJaMwM1V8Sr0Zgw=".into(),
-        Provider::Discord => {
+    use base64::Engine as _;
+    match form {
+        KeyForm::Shared => hex::encode(&bytes),
+        KeyForm::StandardWebhooks => format!(
+            "whsec_{}",
+            base64::engine::general_purpose::STANDARD.encode(&bytes[..24])
+        ),
+        KeyForm::BasicAuth => format!("hookguard:{}", hex::encode(&bytes)),
+        // RFC 8032 test 2 public key.
+        KeyForm::Ed25519Whsk => "whpk_PUAXw+hDiVqStwqnTRt+vJyYLM8uxJaMwM1V8Sr0Zgw=".into(),
+        KeyForm::Ed25519Hex => {
             "3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c".into()
         }
-        _ => hex::encode(&bytes),
+        KeyForm::EcdsaP256 => "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEwSTxv0QJrg4hWDbP8xtfsiJenYukOy5AmQUhDJSfjjq5zhq4TIbp/OTXesIIPt2dXzl3q4jpQ/0uR0/vdHEUYw==".into(),
     }
 }
