@@ -121,6 +121,9 @@ providers! {
     /// Meta (WhatsApp, Messenger, Instagram): `X-Hub-Signature-256: sha256=<hex>` over the body,
     /// keyed with the app secret.
     Meta => "meta", meta;
+    /// X (Twitter): `x-twitter-webhooks-signature: sha256=<base64>` over the body; answers
+    /// the CRC handshake.
+    X => "x", x;
     /// Twitch EventSub: `Twitch-Eventsub-Message-Signature: sha256=<hex>` over
     /// `{message id}{RFC 3339 timestamp}{body}`; the signed message id is the delivery id.
     Twitch => "twitch", twitch;

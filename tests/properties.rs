@@ -170,6 +170,7 @@ fn info(p: Provider) -> Info {
             false,
         ),
         Provider::Meta => i("x-hub-signature-256", Ts::None, None, false),
+        Provider::X => i("x-twitter-webhooks-signature", Ts::None, None, false),
         Provider::Twitch => i(
             "twitch-eventsub-message-signature",
             Ts::HeaderRfc3339("twitch-eventsub-message-timestamp"),
@@ -200,7 +201,7 @@ fn info(p: Provider) -> Info {
 }
 
 /// Every provider the per-provider tests below are generated for, in `Provider::ALL` order.
-const COVERED: [Provider; 37] = [
+const COVERED: [Provider; 38] = [
     Provider::StandardWebhooks,
     Provider::StandardWebhooksV1a,
     Provider::Svix,
@@ -232,6 +233,7 @@ const COVERED: [Provider; 37] = [
     Provider::Segment,
     Provider::Mux,
     Provider::Meta,
+    Provider::X,
     Provider::Twitch,
     Provider::Zendesk,
     Provider::Hubspot,

@@ -1,7 +1,7 @@
 //! Dropbox: `X-Dropbox-Signature: <hex>`, HMAC-SHA256 over the body with the app secret. (The
 //! one-time `GET ?challenge=` echo is the application's job.) Vector: computed per Dropbox's docs.
 
-use crate::scheme::{Algorithm, Encoding, Part, Scheme, single};
+use crate::scheme::{Algorithm, Encoding, Handshake, Part, Scheme, single};
 
 pub(crate) fn scheme() -> Scheme {
     Scheme::preset(
@@ -12,4 +12,5 @@ pub(crate) fn scheme() -> Scheme {
         Encoding::Hex,
         vec![Part::Body],
     )
+    .with_handshake(Handshake::DropboxChallenge)
 }

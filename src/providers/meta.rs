@@ -2,7 +2,7 @@
 //! HMAC-SHA256 over the body with the app secret. The legacy SHA-1 `X-Hub-Signature` is never
 //! read. Vector: computed per Meta's Graph API webhooks docs.
 
-use crate::scheme::{Algorithm, Encoding, Part, Scheme, single};
+use crate::scheme::{Algorithm, Encoding, Handshake, Part, Scheme, single};
 
 pub(crate) fn scheme() -> Scheme {
     Scheme::preset(
@@ -13,4 +13,5 @@ pub(crate) fn scheme() -> Scheme {
         Encoding::Hex,
         vec![Part::Body],
     )
+    .with_handshake(Handshake::MetaVerifyToken)
 }

@@ -35,5 +35,6 @@ pub(crate) mod twilio;
 pub(crate) mod twitch;
 pub(crate) mod typeform;
 pub(crate) mod vercel;
+pub(crate) mod x;
 pub(crate) mod zendesk;
 pub(crate) mod zoom;

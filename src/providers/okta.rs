@@ -3,7 +3,7 @@
 //! SHA-256 digests. The one-time `X-Okta-Verification-Challenge` GET is the application's job.
 //! Vector: per Okta's docs "Event hooks" (no official verifier).
 
-use crate::scheme::{Algorithm, Encoding, Scheme, single};
+use crate::scheme::{Algorithm, Encoding, Handshake, Scheme, single};
 
 pub(crate) fn scheme() -> Scheme {
     Scheme::preset(
@@ -14,4 +14,5 @@ pub(crate) fn scheme() -> Scheme {
         Encoding::Raw,
         Vec::new(),
     )
+    .with_handshake(Handshake::OktaVerification)
 }

@@ -6,7 +6,7 @@
 //! must start with a four-digit year and end with `Z`. Vector: computed per Twitch's docs
 //! "Verifying the event message" (Twitch ships no server SDK).
 
-use crate::scheme::{Algorithm, Encoding, Part, Scheme, TimestampSource, Unit, single};
+use crate::scheme::{Algorithm, Encoding, Handshake, Part, Scheme, TimestampSource, Unit, single};
 
 pub(crate) fn scheme() -> Scheme {
     Scheme::preset(
@@ -22,4 +22,5 @@ pub(crate) fn scheme() -> Scheme {
         Unit::Rfc3339,
     ))
     .with_id_header("twitch-eventsub-message-id")
+    .with_handshake(Handshake::TwitchCallbackVerification)
 }

@@ -152,6 +152,7 @@ pub(crate) fn parse_signatures<'a>(
                     return Err(malformed());
                 }
                 if key == signature_key {
+                    // ct-lint: public (the item's key, e.g. `v1`)
                     push(&mut parsed, val)?;
                 } else if timestamp_key.as_deref() == Some(key)
                     && parsed.timestamp.replace(val).is_some()

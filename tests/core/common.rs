@@ -172,6 +172,7 @@ pub fn signature_header(p: Provider) -> HeaderName {
         Provider::LemonSqueezy | Provider::Segment => "x-signature",
         Provider::Razorpay => "x-razorpay-signature",
         Provider::Dropbox => "x-dropbox-signature",
+        Provider::X => "x-twitter-webhooks-signature",
         Provider::Mux => "mux-signature",
         Provider::Meta => "x-hub-signature-256",
         Provider::Twitch => "twitch-eventsub-message-signature",
@@ -185,7 +186,10 @@ pub fn signature_header(p: Provider) -> HeaderName {
 }
 
 /// The header carrying the timestamp on its own, if the provider has one.
-#[allow(dead_code, reason = "the per-provider table is kept complete for tests that need it")]
+#[allow(
+    dead_code,
+    reason = "the per-provider table is kept complete for tests that need it"
+)]
 pub fn timestamp_header(p: Provider) -> Option<HeaderName> {
     let name = match p {
         Provider::StandardWebhooks | Provider::StandardWebhooksV1a => "webhook-timestamp",
@@ -218,7 +222,8 @@ pub fn signature_len(p: Provider) -> usize {
         | Provider::Resend
         | Provider::Typeform
         | Provider::Zendesk
-        | Provider::Hubspot => 44,
+        | Provider::Hubspot
+        | Provider::X => 44,
         Provider::Intercom | Provider::Vercel | Provider::Segment => 40,
         Provider::StandardWebhooksV1a => 88,
         Provider::Discord => 128,
