@@ -153,8 +153,8 @@ impl<T: DeserializeOwned + 'static> FromRequest for Webhook<T> {
                 tracing::error!(target: "hookguard", "Webhook extractor without WebhookGuard and without a Pipeline in app_data");
                 return Err(refusal(500, "not_verified"));
             };
-            let parts =
-                parts_of(&req).map_err(|r| Refusal(Box::new(crate::pipeline::rejection_response(&r))))?;
+            let parts = parts_of(&req)
+                .map_err(|r| Refusal(Box::new(crate::pipeline::rejection_response(&r))))?;
             let peer = req.peer_addr().map(|a| a.ip());
             let (bytes, verified, claim) = pipeline
                 .accept_and_claim(&parts, peer, body)
