@@ -1,6 +1,6 @@
 //! Okta event hooks: the `Authorization` header carries the static secret configured for the
 //! hook (its whole value, e.g. `Bearer …`); nothing is signed. Compared in constant time as
-//! SHA-256 digests. The one-time `X-Okta-Verification-Challenge` GET is the application's job.
+//! SHA-256 digests. The one-time `X-Okta-Verification-Challenge` GET is answered by the pipeline.
 //! Vector: per Okta's docs "Event hooks" (no official verifier).
 
 use crate::scheme::{Algorithm, Encoding, Handshake, Scheme, single};
