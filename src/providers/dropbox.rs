@@ -1,5 +1,6 @@
-//! Dropbox: `X-Dropbox-Signature: <hex>`, HMAC-SHA256 over the body with the app secret. The one-time `GET ?challenge=` echo is
-//! answered by the pipeline. Vector: computed per Dropbox's docs.
+//! Dropbox: `X-Dropbox-Signature: <hex>`, HMAC-SHA256 over the body with the app secret. The
+//! one-time `GET ?challenge=` echo is answered by the pipeline. Vector: computed per Dropbox's
+//! docs.
 
 use crate::scheme::{Algorithm, Encoding, Handshake, Part, Scheme, single};
 
