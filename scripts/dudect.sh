@@ -18,7 +18,11 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SAMPLES="${1:-${DUDECT_SAMPLES:-200000}}"
 FILTER="${2:-}"
 cd "$ROOT/ct"
-cargo build --release --quiet
+mkdir -p target
+if ! cargo build --release --quiet 2>"$ROOT/ct/target/build.log"; then
+    cat "$ROOT/ct/target/build.log" >&2
+    exit 1
+fi
 LOG="$ROOT/ct/target/dudect-$(date -u +%Y%m%dT%H%M%SZ).log"
 echo "dudect: $SAMPLES samples per bench, $(date -u +%FT%TZ), $(uname -srm), $(nproc) cpus"
 args=()
@@ -41,6 +45,6 @@ while IFS= read -r line; do
         *) verdict="reported (paths after the match decision differ by design)" ;;
     esac
     printf '  %-32s n=%-8s max|t|=%-10s %s\n' "$name" "$n" "$abs" "$verdict"
-done < <(grep -E '^bench ' "$LOG")
+done < <(grep -E '^bench .*max t = ' "$LOG")
 echo "log: $LOG"
 exit "$bad"

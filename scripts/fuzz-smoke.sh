@@ -46,7 +46,7 @@ else
     mapfile -t TARGETS < <(cargo "+$TOOLCHAIN" fuzz list)
 fi
 
-echo "fuzz-smoke: building ${#TARGETS[@]} targets (release + debug assertions + ASan)..."
+echo "fuzz-smoke: building the fuzz targets (release + debug assertions + ASan)..."
 cargo "+$TOOLCHAIN" fuzz build
 
 [ "${FUZZ_KEEP_CORPUS:-0}" = 1 ] || rm -rf "$WORK"
