@@ -80,7 +80,7 @@ mod verify;
 
 pub use error::{ConfigError, Rejection};
 pub use provider::{Provider, UnknownProvider};
-pub use scheme::{Handshake, Scheme};
+pub use scheme::{Handshake, Scheme, SchemeFileError};
 pub use secret::{KeyId, Keyring, MAX_KEYS, Secret};
 pub use sign::{Delivery, Signer};
 pub use verify::{

@@ -5,6 +5,7 @@
 //! states exactly that; the verifier and the signer interpret it. Every preset in
 //! [`providers`](crate::providers) is a `Scheme` value.
 
+mod custom;
 mod handshake;
 mod header;
 mod message;
@@ -16,14 +17,17 @@ use std::sync::Arc;
 
 use http::HeaderName;
 
+pub use custom::SchemeFileError;
 pub use handshake::Handshake;
 pub(crate) use header::{ParsedSignatures, one_header, parse_signatures};
 pub(crate) use message::{MessageInput, feed};
 
 /// A signature scheme: what is signed, with what, and where the signature travels.
 ///
-/// Obtain one from [`Provider::scheme`](crate::Provider::scheme).
-#[derive(Clone)]
+/// Obtain one from [`Provider::scheme`](crate::Provider::scheme), or load one from a file with
+/// [`Scheme::from_toml`] / [`Scheme::from_json`] / [`Scheme::from_file`] (the file format is
+/// described there). Two schemes are equal when they verify and sign identically.
+#[derive(Clone, PartialEq, Eq)]
 pub struct Scheme {
     pub(crate) name: Arc<str>,
     pub(crate) algorithm: Algorithm,
@@ -167,7 +171,7 @@ pub(crate) enum Encoding {
 }
 
 /// The shape of the signature header's value.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum Layout {
     /// The whole value is one signature, after a fixed prefix (`sha256=`, `v0=`, or none).
     Single { prefix: Cow<'static, str> },
@@ -183,7 +187,7 @@ pub(crate) enum Layout {
 }
 
 /// Where the timestamp comes from.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum TimestampSource {
     /// Its own header.
     Header(HeaderName, Unit),
@@ -216,7 +220,7 @@ impl Unit {
 }
 
 /// One piece of the signed message, in order.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 #[allow(
     dead_code,
     reason = "`Method` has no preset yet; custom schemes use it"
