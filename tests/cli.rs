@@ -209,3 +209,191 @@ fn twilio_official_vector_through_the_cli() {
     );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
 }
+
+fn manifest_path(rel: &str) -> String {
+    format!("{}/{rel}", env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Signs `body` with `sign_args`, then verifies it with `verify_args` plus the signed headers.
+fn sign_then_verify(sign_args: &[&str], verify_args: &[&str], body: &[u8]) -> Output {
+    let signed = run(sign_args, body);
+    assert!(signed.status.success(), "{}", text(&signed.stderr));
+    let lines = text(&signed.stdout);
+    let mut args: Vec<&str> = verify_args.to_vec();
+    for h in lines.lines() {
+        args.push("--header");
+        args.push(h);
+    }
+    run(&args, body)
+}
+
+#[test]
+fn a_scheme_file_signs_and_verifies_in_place_of_a_provider() {
+    let toml = manifest_path("examples/custom_scheme.toml");
+    let json = manifest_path("examples/custom_scheme.json");
+    let body = br#"{"event":"ping"}"#;
+    let sign = [
+        "sign",
+        "--scheme-file",
+        &toml,
+        "--secret",
+        "acme-secret",
+        "--id",
+        "evt_cli",
+        "--timestamp",
+        "1700000000",
+    ];
+    for file in [&toml, &json] {
+        let verify = [
+            "verify",
+            "--scheme-file",
+            file,
+            "--secret",
+            "acme-secret",
+            "--now",
+            "1700000005",
+        ];
+        let ok = sign_then_verify(&sign, &verify, body);
+        assert_eq!(ok.status.code(), Some(0), "{}", text(&ok.stderr));
+        assert_eq!(text(&ok.stdout).trim(), "ok evt_cli");
+    }
+    let signed = run(&sign, body);
+    let headers = text(&signed.stdout);
+    assert!(headers.contains("x-acme-signature: v1="), "{headers}");
+    assert!(
+        headers.contains("x-acme-timestamp: 1700000000"),
+        "{headers}"
+    );
+    let mut args = vec![
+        "verify",
+        "--scheme-file",
+        &toml,
+        "--secret",
+        "acme-secret",
+        "--now",
+        "1700000005",
+    ];
+    for h in headers.lines() {
+        args.push("--header");
+        args.push(h);
+    }
+    let tampered = run(&args, br#"{"event":"pong"}"#);
+    assert_eq!(tampered.status.code(), Some(1));
+    assert_eq!(text(&tampered.stderr).trim(), "signature_mismatch");
+}
+
+#[test]
+fn a_presets_scheme_file_verifies_what_the_preset_signs() {
+    let body = br#"{"id":"evt_1","object":"event"}"#;
+    let sign = [
+        "sign",
+        "--provider",
+        "stripe",
+        "--secret",
+        "whsec_test_secret",
+        "--timestamp",
+        "1700000000",
+    ];
+    let by_provider = sign_then_verify(
+        &sign,
+        &[
+            "verify",
+            "--provider",
+            "stripe",
+            "--secret",
+            "whsec_test_secret",
+            "--now",
+            "1700000000",
+        ],
+        body,
+    );
+    let file = manifest_path("tests/schemes/stripe.toml");
+    let by_file = sign_then_verify(
+        &sign,
+        &[
+            "verify",
+            "--scheme-file",
+            &file,
+            "--secret",
+            "whsec_test_secret",
+            "--now",
+            "1700000000",
+        ],
+        body,
+    );
+    assert_eq!(by_file.status.code(), Some(0), "{}", text(&by_file.stderr));
+    assert_eq!(text(&by_file.stdout), text(&by_provider.stdout));
+    assert!(text(&by_file.stdout).starts_with("ok sha256:"));
+}
+
+#[test]
+fn exactly_one_of_provider_and_scheme_file_else_exit_2() {
+    let file = manifest_path("tests/schemes/github.toml");
+    for cmd in ["sign", "verify"] {
+        let both = run(
+            &[
+                cmd,
+                "--provider",
+                "github",
+                "--scheme-file",
+                &file,
+                "--secret",
+                "k",
+            ],
+            b"",
+        );
+        assert_eq!(both.status.code(), Some(2), "{cmd}: {}", text(&both.stderr));
+        let neither = run(&[cmd, "--secret", "k"], b"");
+        assert_eq!(
+            neither.status.code(),
+            Some(2),
+            "{cmd}: {}",
+            text(&neither.stderr)
+        );
+    }
+}
+
+#[test]
+fn a_bad_scheme_file_exits_2_naming_the_file_field_and_line() {
+    let dir = std::env::temp_dir().join(format!("hookguard-cli-scheme-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let good = std::fs::read_to_string(manifest_path("examples/custom_scheme.toml")).unwrap();
+    let bad = dir.join("bad.toml");
+    std::fs::write(
+        &bad,
+        good.replace("unit = \"seconds\"", "unit = \"minutes\""),
+    )
+    .unwrap();
+    let line = good[..good.find("unit = \"seconds\"").unwrap()]
+        .matches('\n')
+        .count()
+        + 1;
+    let bad = bad.to_str().unwrap();
+    for cmd in ["sign", "verify"] {
+        let out = run(&[cmd, "--scheme-file", bad, "--secret", "k"], b"");
+        assert_eq!(out.status.code(), Some(2));
+        let err = text(&out.stderr);
+        assert!(
+            err.contains(&format!("{bad}: line {line}: timestamp.unit: unknown unit")),
+            "{err}"
+        );
+    }
+    let missing = dir.join("missing.toml");
+    let out = run(
+        &[
+            "verify",
+            "--scheme-file",
+            missing.to_str().unwrap(),
+            "--secret",
+            "k",
+        ],
+        b"",
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("cannot read"),
+        "{}",
+        text(&out.stderr)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use clap::{Args, Parser, Subcommand};
-use hookguard::{Delivery, Provider, Signer, Verifier};
+use hookguard::{Delivery, Provider, Scheme, Signer, Verifier};
 use http::{HeaderMap, HeaderName, HeaderValue, Method, Uri};
 
 #[derive(Parser)]
@@ -45,11 +45,23 @@ struct SecretSource {
     secret_file: Vec<PathBuf>,
 }
 
+/// Exactly one of `--provider` and `--scheme-file`.
 #[derive(Args)]
-struct SignArgs {
+#[group(required = true, multiple = false)]
+struct SchemeSource {
     /// Provider name (see `hookguard providers`).
     #[arg(long)]
-    provider: String,
+    provider: Option<String>,
+    /// A custom scheme file (`.toml` or `.json`; see `Scheme::from_toml`), in place of
+    /// --provider.
+    #[arg(long, value_name = "FILE")]
+    scheme_file: Option<PathBuf>,
+}
+
+#[derive(Args)]
+struct SignArgs {
+    #[command(flatten)]
+    scheme: SchemeSource,
     #[command(flatten)]
     secrets: SecretSource,
     /// Delivery id, for schemes that sign one.
@@ -68,9 +80,8 @@ struct SignArgs {
 
 #[derive(Args)]
 struct VerifyArgs {
-    /// Provider name (see `hookguard providers`).
-    #[arg(long)]
-    provider: String,
+    #[command(flatten)]
+    scheme: SchemeSource,
     #[command(flatten)]
     secrets: SecretSource,
     /// A received header, `Name: value` (repeat for each).
@@ -165,13 +176,24 @@ fn provider(name: &str) -> Result<Provider, Usage> {
     })
 }
 
+fn scheme(src: &SchemeSource) -> Result<Scheme, Usage> {
+    match (&src.provider, &src.scheme_file) {
+        (Some(name), None) => Ok(provider(name)?.scheme()),
+        (None, Some(file)) => Ok(Scheme::from_file(file)?),
+        _ => Err(Usage(
+            "give exactly one of --provider and --scheme-file".into(),
+        )),
+    }
+}
+
 fn sign(args: SignArgs) -> Result<ExitCode, Usage> {
-    let provider = provider(&args.provider)?;
+    let scheme = scheme(&args.scheme)?;
     let secrets = read_secrets(&args.secrets)?;
     let [secret] = secrets.as_slice() else {
         return Err(Usage("sign takes exactly one secret".into()));
     };
-    let signer = Signer::new(provider, secret)?;
+    let secret = scheme.parse_signing_secret(secret)?;
+    let signer = Signer::with_secret(scheme, secret)?;
     let mut delivery = Delivery::new(read_body(&args.body_file)?);
     if let Some(id) = args.id {
         delivery = delivery.id(id);
@@ -194,9 +216,9 @@ fn sign(args: SignArgs) -> Result<ExitCode, Usage> {
 }
 
 fn verify(args: VerifyArgs) -> Result<ExitCode, Usage> {
-    let provider = provider(&args.provider)?;
+    let scheme = scheme(&args.scheme)?;
     let secrets = read_secrets(&args.secrets)?;
-    let mut builder = Verifier::builder(provider).secrets(secrets.iter().map(String::as_str));
+    let mut builder = Verifier::builder_for(scheme).secrets(secrets.iter().map(String::as_str));
     if let Some(secs) = args.tolerance {
         builder = builder.tolerance(Duration::from_secs(secs));
     }

@@ -16,7 +16,7 @@ use super::{
 use locate::Node;
 
 /// The largest scheme file read: a scheme is a few hundred bytes.
-pub const MAX_FILE_LEN: usize = 64 * 1024;
+const MAX_FILE_LEN: usize = 64 * 1024;
 const MAX_TEMPLATE_LEN: usize = 1024;
 const MAX_KEY_LEN: usize = 32;
 const MAX_PREFIX_LEN: usize = 64;
