@@ -4,14 +4,21 @@
 //! - `guarded`: the same handler behind `WebhookLayer` (Standard Webhooks verification,
 //!   replay protection in a `MemoryStore`, rate limit on at 1 000 000/s so it never refuses);
 //! - `axum-sw`: the same handler with `axum_standardwebhooks::StandardWebhook<Bytes>`
-//!   (verification only: no replay protection, no rate limit).
+//!   (verification only: no replay protection, no rate limit);
+//! - `actix-bare` (feature `actix-web`): an actix-web handler that takes the body as
+//!   `web::Bytes` and answers 204, served by `HttpServer` with 1 worker on a thread of its own
+//!   (`actix_web::rt::System`);
+//! - `actix-guarded` (feature `actix-web`): the same handler behind `WebhookGuard`, with the
+//!   same pipeline configuration as `guarded`.
 //!
 //! Optional breakdown targets (`HTTP_LOAD_TARGETS`): `guarded-no-ratelimit` (rate limiter
 //! off), `guarded-noop-store` (a replay store that grants every claim and stores nothing),
 //! `guarded-json` (extracts `Webhook<serde_json::Value>` instead of `Bytes`).
 //!
-//! Every request carries a unique, pre-signed `webhook-id` (signed before the timing starts,
-//! with the current timestamp), so the replay store inserts one entry per request. The
+//! Every request of a run carries a unique, pre-signed `webhook-id` (signed before the
+//! timing starts, with the current timestamp), so the replay store inserts one entry per
+//! request. Each run has a fresh store, so the pool is reused by the following runs (reset
+//! to its start) and signed again when older than 120 s or too small. The
 //! server runs on its own tokio runtime, the client (hyper `client::conn::http1`, one
 //! connection per task, one request in flight per connection) on another. Only 127.0.0.1.
 //!
@@ -20,16 +27,25 @@
 //! window they were runnable but waiting for a CPU (other processes on the machine): on a
 //! shared machine CPU µs/request is the steadier measure of cost.
 //!
-//! Environment (defaults take about 65 s on 2 cores):
+//! For the actix targets the server CPU is the sum over the actix worker thread, the
+//! acceptor thread and the thread running the `System` (the latter two are listed apart as
+//! "aux"; the axum runtime accepts on its worker thread).
+//!
+//! Environment (defaults take about 60 s on 2 cores with `axum` only, about 100 s with
+//! `actix-web` too):
 //! - `HTTP_LOAD_SECS` (5): measured seconds per run, after `HTTP_LOAD_WARMUP_SECS` (1);
 //! - `HTTP_LOAD_CONNS` (32): concurrent keep-alive connections;
 //! - `HTTP_LOAD_REPS` (3): runs per target, interleaved (a, b, c, a, b, c, …);
-//! - `HTTP_LOAD_TARGETS` (`bare,guarded,axum-sw`): comma-separated target list;
-//! - `HTTP_LOAD_SERVER_THREADS` (1), `HTTP_LOAD_CLIENT_THREADS` (1): tokio worker threads;
-//! - `HTTP_LOAD_MAX_RPS` (150000): sizes the pre-signed pool of the first run of a target
-//!   (later runs: 1.5× the best rate seen so far); running out is reported as an error.
+//! - `HTTP_LOAD_TARGETS` (`bare,guarded,axum-sw`, plus `actix-bare,actix-guarded` with the
+//!   `actix-web` feature): comma-separated target list;
+//! - `HTTP_LOAD_SERVER_THREADS` (1): tokio worker threads of the axum server, and actix
+//!   workers; `HTTP_LOAD_CLIENT_THREADS` (1): tokio worker threads of the client;
+//! - `HTTP_LOAD_MAX_RPS` (150000): sizes the pre-signed pool (or 2× the best rate seen, if
+//!   higher); running out is reported as an error.
 //!
-//! `cargo bench --bench http_load --features axum` (exits 1 if any answer was not 204).
+//! `cargo bench --bench http_load --features axum` or
+//! `cargo bench --bench http_load --features axum,actix-web` (exits 1 if any answer was not
+//! 204).
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -42,7 +58,7 @@ use axum::routing::post;
 use axum::serve::ListenerExt as _;
 use bytes::Bytes;
 use hookguard::axum::Webhook;
-use hookguard::pipeline::Pipeline;
+use hookguard::pipeline::{Pipeline, PipelineBuilder};
 use hookguard::ratelimit::RateLimit;
 use hookguard::replay::{
     Claim, ClaimToken, MemoryStore, ReplayGuard, ReplayKey, ReplayStore, StoreFuture,
@@ -80,7 +96,12 @@ fn env<T: std::str::FromStr>(name: &str, default: T) -> T {
 
 impl Config {
     fn from_env() -> Self {
-        let targets = env("HTTP_LOAD_TARGETS", "bare,guarded,axum-sw".to_owned())
+        let default_targets = if cfg!(feature = "actix-web") {
+            "bare,guarded,axum-sw,actix-bare,actix-guarded"
+        } else {
+            "bare,guarded,axum-sw"
+        };
+        let targets = env("HTTP_LOAD_TARGETS", default_targets.to_owned())
             .split(',')
             .filter(|s| !s.trim().is_empty())
             .map(|s| Target::parse(s.trim()))
@@ -106,6 +127,8 @@ enum Target {
     GuardedNoRateLimit,
     GuardedNoopStore,
     GuardedJson,
+    ActixBare,
+    ActixGuarded,
 }
 
 impl Target {
@@ -117,8 +140,13 @@ impl Target {
             "guarded-no-ratelimit" => Self::GuardedNoRateLimit,
             "guarded-noop-store" => Self::GuardedNoopStore,
             "guarded-json" => Self::GuardedJson,
+            "actix-bare" | "actix-guarded" if !cfg!(feature = "actix-web") => {
+                panic!("target {s:?} needs `--features axum,actix-web`")
+            }
+            "actix-bare" => Self::ActixBare,
+            "actix-guarded" => Self::ActixGuarded,
             other => panic!(
-                "unknown target {other:?}: bare, guarded, axum-sw, guarded-no-ratelimit, guarded-noop-store, guarded-json"
+                "unknown target {other:?}: bare, guarded, axum-sw, guarded-no-ratelimit, guarded-noop-store, guarded-json, actix-bare, actix-guarded"
             ),
         }
     }
@@ -131,6 +159,8 @@ impl Target {
             Self::GuardedNoRateLimit => "guarded-no-ratelimit",
             Self::GuardedNoopStore => "guarded-noop-store",
             Self::GuardedJson => "guarded-json",
+            Self::ActixBare => "actix-bare",
+            Self::ActixGuarded => "actix-guarded",
         }
     }
 }
@@ -184,14 +214,14 @@ impl ReplayStore for NoopStore {
 }
 
 /// A fresh pipeline (fresh rate limiter, fresh replay store) per run.
-fn layer(target: Target) -> WebhookLayer {
+fn pipeline(target: Target) -> PipelineBuilder {
     let verifier = Verifier::builder(Provider::StandardWebhooks)
         .secret(SECRET)
         .build()
         .unwrap();
     let builder = Pipeline::builder(verifier)
         .rate_limit(RateLimit::per_second(1_000_000).unwrap().burst(1_000_000));
-    let builder = match target {
+    match target {
         Target::GuardedNoRateLimit => builder.dangerous_disable_rate_limit(),
         Target::GuardedNoopStore => {
             builder.replay(ReplayGuard::builder(NoopStore).build().unwrap())
@@ -202,8 +232,11 @@ fn layer(target: Target) -> WebhookLayer {
                 .build()
                 .unwrap(),
         ),
-    };
-    builder.layer().unwrap()
+    }
+}
+
+fn layer(target: Target) -> WebhookLayer {
+    pipeline(target).layer().unwrap()
 }
 
 fn app(target: Target) -> Router {
@@ -220,16 +253,30 @@ fn app(target: Target) -> Router {
         Target::Guarded | Target::GuardedNoRateLimit | Target::GuardedNoopStore => {
             Router::new().route("/webhook", post(handler).layer(layer(target)))
         }
+        Target::ActixBare | Target::ActixGuarded => unreachable!("not an axum target"),
     }
 }
 
 struct Server {
     addr: SocketAddr,
-    stop: tokio::sync::oneshot::Sender<()>,
-    done: tokio::task::JoinHandle<()>,
+    /// `schedstat` files of the threads doing the HTTP work (runtime or actix workers).
+    threads: Vec<String>,
+    /// Other server threads (actix: acceptor and `System` thread), counted in the server CPU.
+    aux_threads: Vec<String>,
+    stop: Box<dyn FnOnce()>,
 }
 
-fn start_server(rt: &tokio::runtime::Runtime, target: Target) -> Server {
+fn start_server(bench: &Bench, target: Target) -> Server {
+    match target {
+        #[cfg(feature = "actix-web")]
+        Target::ActixBare | Target::ActixGuarded => {
+            actix_server::start(target, bench.cfg.server_threads)
+        }
+        _ => start_axum(&bench.server_rt, target),
+    }
+}
+
+fn start_axum(rt: &tokio::runtime::Runtime, target: Target) -> Server {
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let listener = rt
         .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
@@ -250,7 +297,140 @@ fn start_server(rt: &tokio::runtime::Runtime, target: Target) -> Server {
         .await
         .unwrap();
     });
-    Server { addr, stop, done }
+    let handle = rt.handle().clone();
+    Server {
+        addr,
+        threads: SERVER_THREADS.lock().unwrap().clone(),
+        aux_threads: Vec::new(),
+        stop: Box::new(move || {
+            let _ = stop.send(());
+            handle.block_on(async {
+                if tokio::time::timeout(Duration::from_secs(5), done)
+                    .await
+                    .is_err()
+                {
+                    eprintln!("  warning: server did not shut down within 5 s");
+                }
+            });
+        }),
+    }
+}
+
+/// actix-web's server: its own thread running an `actix_web::rt::System`, `workers` worker
+/// threads (each a single-threaded runtime) and actix-server's acceptor thread.
+#[cfg(feature = "actix-web")]
+mod actix_server {
+    use super::*;
+    use actix_web::{App, HttpResponse, HttpServer, web};
+    use hookguard::actix::WebhookGuard;
+
+    async fn handler(body: web::Bytes) -> HttpResponse {
+        std::hint::black_box(body.len());
+        HttpResponse::NoContent().finish()
+    }
+
+    fn this_thread() -> Option<String> {
+        let link = std::fs::read_link("/proc/thread-self").ok()?;
+        Some(format!("/proc/{}/schedstat", link.display()))
+    }
+
+    /// actix-server names it "actix-server acceptor" (`comm` keeps 15 bytes).
+    fn acceptor_threads() -> Vec<String> {
+        let Ok(dir) = std::fs::read_dir("/proc/self/task") else {
+            return Vec::new();
+        };
+        dir.filter_map(Result::ok)
+            .filter(|e| {
+                std::fs::read_to_string(e.path().join("comm"))
+                    .is_ok_and(|c| c.trim_end() == "actix-server ac")
+            })
+            .map(|e| format!("{}/schedstat", e.path().display()))
+            .collect()
+    }
+
+    pub(super) fn start(target: Target, workers: usize) -> Server {
+        let pipeline = match target {
+            Target::ActixGuarded => Some(pipeline(Target::Guarded).build().unwrap()),
+            _ => None,
+        };
+        let worker_threads = Arc::new(Mutex::new(Vec::<String>::new()));
+        let (tx, rx) = std::sync::mpsc::channel();
+        let registry = worker_threads.clone();
+        let system = std::thread::Builder::new()
+            .name("actix-system".into())
+            .spawn(move || {
+                let me = this_thread();
+                let me_in_factory = me.clone();
+                actix_web::rt::System::new().block_on(async move {
+                    let server = HttpServer::new(move || {
+                        // Called on each worker thread as it starts.
+                        if let Some(path) = this_thread() {
+                            let mut list = registry.lock().unwrap();
+                            if Some(&path) != me_in_factory.as_ref() && !list.contains(&path) {
+                                list.push(path);
+                            }
+                        }
+                        let pipeline = pipeline.clone();
+                        App::new().configure(move |c| {
+                            let resource = web::resource("/webhook");
+                            match pipeline {
+                                Some(p) => c.service(
+                                    resource
+                                        .wrap(WebhookGuard::new(p))
+                                        .route(web::post().to(handler)),
+                                ),
+                                None => c.service(resource.route(web::post().to(handler))),
+                            };
+                        })
+                    })
+                    .workers(workers)
+                    .tcp_nodelay(true)
+                    .shutdown_timeout(5)
+                    .disable_signals()
+                    .bind("127.0.0.1:0")
+                    .unwrap();
+                    let addr = server.addrs()[0];
+                    let server = server.run();
+                    tx.send((addr, server.handle(), me)).unwrap();
+                    server.await.unwrap();
+                });
+            })
+            .unwrap();
+        let (addr, handle, me) = rx.recv().unwrap();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        let (threads, acceptor) = loop {
+            let threads = worker_threads.lock().unwrap().clone();
+            let acceptor = acceptor_threads();
+            if (threads.len() >= workers && !acceptor.is_empty()) || Instant::now() > deadline {
+                break (threads, acceptor);
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        };
+        if threads.len() < workers || acceptor.is_empty() {
+            eprintln!(
+                "  warning: found {} actix worker thread(s) and {} acceptor(s)",
+                threads.len(),
+                acceptor.len()
+            );
+        }
+        Server {
+            addr,
+            threads,
+            aux_threads: me.into_iter().chain(acceptor).collect(),
+            stop: Box::new(move || {
+                let t0 = Instant::now();
+                // Sends the command now; the server future (and the thread) end once stopped.
+                drop(handle.stop(true));
+                system.join().unwrap();
+                if t0.elapsed() > Duration::from_secs(5) {
+                    eprintln!(
+                        "  warning: actix server took {:?} to shut down",
+                        t0.elapsed()
+                    );
+                }
+            }),
+        }
+    }
 }
 
 // ---------------------------------------------------------------- thread CPU accounting
@@ -268,8 +448,7 @@ fn register_thread(list: &'static Mutex<Vec<String>>) {
 }
 
 /// (ns on a CPU, ns runnable but waiting for a CPU), summed over the threads.
-fn schedstat(list: &'static Mutex<Vec<String>>) -> Option<(u64, u64)> {
-    let paths = list.lock().unwrap().clone();
+fn schedstat(paths: &[String]) -> Option<(u64, u64)> {
     if paths.is_empty() {
         return None;
     }
@@ -287,20 +466,37 @@ fn schedstat(list: &'static Mutex<Vec<String>>) -> Option<(u64, u64)> {
 struct Cpu {
     server_run: u64,
     server_wait: u64,
+    /// Of `server_run`: the auxiliary server threads (actix acceptor and `System` thread).
+    aux_run: u64,
     client_run: u64,
     client_wait: u64,
 }
 
-/// Samples both runtimes' thread CPU time at `from` and at `to`, on a thread of its own.
-fn sample_cpu(from: Instant, to: Instant) -> std::thread::JoinHandle<Option<Cpu>> {
+/// Samples the server's and the client runtime's thread CPU time at `from` and at `to`, on a
+/// thread of its own.
+fn sample_cpu(
+    from: Instant,
+    to: Instant,
+    server: Vec<String>,
+    aux: Vec<String>,
+) -> std::thread::JoinHandle<Option<Cpu>> {
     std::thread::spawn(move || {
+        let client = CLIENT_THREADS.lock().unwrap().clone();
+        let aux_stat = |paths: &[String]| {
+            if paths.is_empty() {
+                Some((0, 0))
+            } else {
+                schedstat(paths)
+            }
+        };
         std::thread::sleep(from.saturating_duration_since(Instant::now()));
-        let (s0, c0) = (schedstat(&SERVER_THREADS)?, schedstat(&CLIENT_THREADS)?);
+        let (s0, a0, c0) = (schedstat(&server)?, aux_stat(&aux)?, schedstat(&client)?);
         std::thread::sleep(to.saturating_duration_since(Instant::now()));
-        let (s1, c1) = (schedstat(&SERVER_THREADS)?, schedstat(&CLIENT_THREADS)?);
+        let (s1, a1, c1) = (schedstat(&server)?, aux_stat(&aux)?, schedstat(&client)?);
         Some(Cpu {
-            server_run: s1.0 - s0.0,
-            server_wait: s1.1 - s0.1,
+            server_run: s1.0 - s0.0 + (a1.0 - a0.0),
+            server_wait: s1.1 - s0.1 + (a1.1 - a0.1),
+            aux_run: a1.0 - a0.0,
             client_run: c1.0 - c0.0,
             client_wait: c1.1 - c0.1,
         })
@@ -486,6 +682,8 @@ struct RunResult {
     server_us: f64,
     /// Fraction of the window the server threads were runnable but had no CPU.
     server_wait: f64,
+    /// Of `server_us`: the auxiliary threads (actix acceptor and `System` thread).
+    aux_us: f64,
 }
 
 fn percentile(sorted: &[u64], p: f64) -> f64 {
@@ -502,20 +700,49 @@ struct Bench {
     client_rt: tokio::runtime::Runtime,
     signer: Signer,
     body: Bytes,
+    pool: Mutex<Option<(Instant, Arc<Pool>)>>,
 }
 
 impl Bench {
+    /// The pre-signed pool for a run, reset to its start. It is shared by all runs (each run
+    /// has a fresh replay store, so ids only need to be unique within a run) and signed again
+    /// when it is too small or older than `RESIGN_AFTER` (well inside the 300 s tolerance).
+    fn pool(&self, needed: usize) -> (Arc<Pool>, String) {
+        const RESIGN_AFTER: Duration = Duration::from_secs(120);
+        let mut slot = self.pool.lock().unwrap();
+        if let Some((signed_at, pool)) = slot.as_ref()
+            && pool.deliveries.len() >= needed
+            && signed_at.elapsed() < RESIGN_AFTER
+        {
+            pool.next.store(0, Ordering::Relaxed);
+            let age = format!("signed {:.0} s ago", signed_at.elapsed().as_secs_f64());
+            return (pool.clone(), age);
+        }
+        let count = needed.max(slot.as_ref().map_or(0, |(_, p)| p.deliveries.len()));
+        *slot = None; // free the old pool first
+        let t0 = Instant::now();
+        let pool = Arc::new(presign(&self.signer, &self.body, count));
+        let took = format!("signed now in {:.1} s", t0.elapsed().as_secs_f64());
+        *slot = Some((Instant::now(), pool.clone()));
+        (pool, took)
+    }
+
     fn run_once(&self, target: Target, expected_rps: f64) -> RunResult {
         let cfg = &self.cfg;
-        let count = (expected_rps * (cfg.warmup + cfg.secs)).ceil() as usize + 1000;
-        let signing = Instant::now();
-        let pool = Arc::new(presign(&self.signer, &self.body, count));
-        let signing = signing.elapsed();
+        let needed = (expected_rps * (cfg.warmup + cfg.secs)).ceil() as usize + 1000;
+        let (pool, signing) = self.pool(needed);
+        let count = pool.deliveries.len();
 
-        let server = start_server(&self.server_rt, target);
+        let server = start_server(self, target);
+        let threads = (server.threads.len(), server.aux_threads.len());
         let measure_from = Instant::now() + Duration::from_secs_f64(cfg.warmup);
         let end = measure_from + Duration::from_secs_f64(cfg.secs);
-        let cpu = sample_cpu(measure_from, end);
+        let cpu = sample_cpu(
+            measure_from,
+            end,
+            server.threads.clone(),
+            server.aux_threads.clone(),
+        );
         let results: Vec<ConnResult> = self.client_rt.block_on(async {
             let tasks: Vec<_> = (0..cfg.conns)
                 .map(|_| tokio::spawn(run_conn(server.addr, pool.clone(), measure_from, end)))
@@ -526,15 +753,7 @@ impl Bench {
             }
             out
         });
-        let _ = server.stop.send(());
-        self.server_rt.block_on(async {
-            if tokio::time::timeout(Duration::from_secs(5), server.done)
-                .await
-                .is_err()
-            {
-                eprintln!("  warning: server did not shut down within 5 s");
-            }
-        });
+        (server.stop)();
         let cpu = cpu.join().unwrap();
 
         let mut latencies: Vec<u64> = Vec::new();
@@ -577,14 +796,24 @@ impl Bench {
             errors: errors.len() + warmup_errors,
             server_us: cpu.map_or(f64::NAN, |c| c.server_run as f64 / 1e3 / ok),
             server_wait: cpu.map_or(f64::NAN, |c| window(c.server_wait, cfg.server_threads)),
+            aux_us: cpu.map_or(f64::NAN, |c| c.aux_run as f64 / 1e3 / ok),
+        };
+        let aux = if server_has_aux(target) {
+            format!(
+                " (aux {:.2}, {}+{} threads)",
+                result.aux_us, threads.0, threads.1
+            )
+        } else {
+            String::new()
         };
         println!(
-            "  {:<20} {:>6.0} req/s  p50 {:>5.0} µs  p99 {:>5.0} µs  server {:>4.1} µs/req busy {:>3.0} % waited {:>3.0} %  client {:>4.1} µs/req waited {:>3.0} %  errors {}  load {}  (signed {} in {:.1} s)",
+            "  {:<20} {:>6.0} req/s  p50 {:>5.0} µs  p99 {:>5.0} µs  server {:>4.1}{} µs/req busy {:>3.0} % waited {:>3.0} %  client {:>4.1} µs/req waited {:>3.0} %  errors {}  load {}  (pool {} {})",
             target.name(),
             result.rps,
             result.p50_us,
             result.p99_us,
             result.server_us,
+            aux,
             cpu.map_or(f64::NAN, |c| window(c.server_run, cfg.server_threads)
                 * 100.0),
             result.server_wait * 100.0,
@@ -594,11 +823,18 @@ impl Bench {
             result.errors,
             loadavg(),
             count,
-            signing.as_secs_f64()
+            signing
         );
         result
     }
 }
+
+fn server_has_aux(target: Target) -> bool {
+    matches!(target, Target::ActixBare | Target::ActixGuarded)
+}
+
+/// Medians of one target: (target, req/s, p50 µs, p99 µs, server CPU µs/req).
+type Med = (Target, f64, f64, f64, f64);
 
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
@@ -644,6 +880,7 @@ fn main() {
         client_rt,
         signer: Signer::new(Provider::StandardWebhooks, SECRET).unwrap(),
         body: body_1k(),
+        pool: Mutex::new(None),
     };
     let cfg = &bench.cfg;
 
@@ -651,8 +888,12 @@ fn main() {
     for rep in 0..cfg.reps {
         println!("rep {}", rep + 1);
         for (i, &target) in cfg.targets.iter().enumerate() {
-            let seen = runs[i].iter().map(|r| r.rps * 1.5).fold(0.0, f64::max);
-            let expected = if seen > 0.0 { seen } else { cfg.max_rps };
+            // Pool size: HTTP_LOAD_MAX_RPS, or 2× the best rate of any run so far if higher.
+            let expected = runs
+                .iter()
+                .flatten()
+                .map(|r| r.rps * 2.0)
+                .fold(cfg.max_rps, f64::max);
             let r = bench.run_once(target, expected);
             runs[i].push(r);
         }
@@ -661,9 +902,9 @@ fn main() {
     println!();
     println!("medians over {} runs", cfg.reps);
     println!(
-        "| target | req/s | p50 (µs) | p99 (µs) | server CPU µs/req | server waited | req/s per run | p99 per run (µs) | errors |"
+        "| target | req/s | p50 (µs) | p99 (µs) | server CPU µs/req | server waited | req/s per run | p99 per run (µs) | CPU µs/req per run | errors |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|");
     let mut med = Vec::new();
     let mut total_errors = 0;
     for (i, &target) in cfg.targets.iter().enumerate() {
@@ -678,29 +919,30 @@ fn main() {
         );
         let errors: usize = rs.iter().map(|r| r.errors).sum();
         total_errors += errors;
-        let list = |f: fn(&RunResult) -> f64| {
+        let list = |f: fn(&RunResult) -> f64, decimals: usize| {
             rs.iter()
-                .map(|r| format!("{:.0}", f(r)))
+                .map(|r| format!("{:.*}", decimals, f(r)))
                 .collect::<Vec<_>>()
                 .join(" / ")
         };
         println!(
-            "| {} | {:.0} | {:.0} | {:.0} | {:.1} | {:.0} % | {} | {} | {} |",
+            "| {} | {:.0} | {:.0} | {:.0} | {:.1} | {:.0} % | {} | {} | {} | {} |",
             target.name(),
             rps,
             p50,
             p99,
             cpu,
             wait * 100.0,
-            list(|r| r.rps),
-            list(|r| r.p99_us),
+            list(|r| r.rps, 0),
+            list(|r| r.p99_us, 0),
+            list(|r| r.server_us, 1),
             errors
         );
         med.push((target, rps, p50, p99, cpu));
     }
     let find = |t: Target| med.iter().find(|m| m.0 == t).copied();
     println!();
-    let ratio = |a: &(Target, f64, f64, f64, f64), b: &(Target, f64, f64, f64, f64)| {
+    let ratio = |a: &Med, b: &Med| {
         println!(
             "{} / {}: throughput {:.3}×, p50 {:.3}×, p99 {:.3}×, server CPU/req {:.3}× ({:+.1} µs)",
             a.0.name(),
@@ -712,13 +954,53 @@ fn main() {
             a.4 - b.4
         );
     };
+    let actix = |t: Target| matches!(t, Target::ActixBare | Target::ActixGuarded);
     if let Some(bare) = find(Target::Bare) {
-        for m in med.iter().filter(|m| m.0 != Target::Bare) {
+        for m in med.iter().filter(|m| m.0 != Target::Bare && !actix(m.0)) {
             ratio(m, &bare);
         }
     }
     if let (Some(g), Some(sw)) = (find(Target::Guarded), find(Target::AxumSw)) {
         ratio(&g, &sw);
+    }
+    let (ab, ag) = (find(Target::ActixBare), find(Target::ActixGuarded));
+    if let (Some(ag), Some(ab)) = (ag, ab) {
+        ratio(&ag, &ab);
+    }
+    if let (Some(ab), Some(b)) = (ab, find(Target::Bare)) {
+        ratio(&ab, &b);
+    }
+    if let (Some(ag), Some(g)) = (ag, find(Target::Guarded)) {
+        ratio(&ag, &g);
+    }
+    if let (Some(b), Some(g), Some(ab), Some(ag)) =
+        (find(Target::Bare), find(Target::Guarded), ab, ag)
+    {
+        println!();
+        println!("| | axum | actix-web |");
+        println!("|---|---|---|");
+        let row = |label: &str, f: &dyn Fn(&Med, &Med) -> String| {
+            println!("| {label} | {} | {} |", f(&b, &g), f(&ab, &ag));
+        };
+        row("bare req/s", &|b, _| format!("{:.0}", b.1));
+        row("guarded req/s", &|_, g| format!("{:.0}", g.1));
+        row("guarded / bare throughput", &|b, g| {
+            format!("{:.2}×", g.1 / b.1)
+        });
+        row("bare server CPU µs/req", &|b, _| format!("{:.1}", b.4));
+        row("guarded server CPU µs/req", &|_, g| format!("{:.1}", g.4));
+        row("guard overhead µs/req", &|b, g| {
+            format!("{:+.1}", g.4 - b.4)
+        });
+        row("bare / guarded CPU (throughput ceiling)", &|b, g| {
+            format!("{:.2}×", b.4 / g.4)
+        });
+        row("bare p50 / p99 µs", &|b, _| {
+            format!("{:.0} / {:.0}", b.2, b.3)
+        });
+        row("guarded p50 / p99 µs", &|_, g| {
+            format!("{:.0} / {:.0}", g.2, g.3)
+        });
     }
     if total_errors > 0 {
         eprintln!("{total_errors} errors (non-204 answers or client failures): see above");
