@@ -1038,3 +1038,68 @@ fn truncated_and_mutated_files_never_panic() {
     }
     assert!(runs > 10_000, "{runs}");
 }
+
+// ---------------------------------------------------------------------------------------------
+// What no preset uses: HMAC-SHA512, {method}, literal braces, ms in the signature header.
+
+#[test]
+fn a_scheme_no_preset_has_matches_an_independent_computation() {
+    use hmac::{Hmac, Mac};
+    let scheme = Scheme::from_toml(
+        r#"
+name = "kat"
+algorithm = "hmac-sha512"
+signed = "{method} {url}\n{timestamp}\n{{{body}}}"
+
+[signature]
+header = "X-Kat-Signature"
+encoding = "base64"
+list = { item_separator = ";", key_value_separator = ":", signature_key = "s512", timestamp_key = "ts" }
+
+[timestamp]
+from = "signature-param"
+unit = "milliseconds"
+"#,
+    )
+    .unwrap();
+    let body = br#"{"n":1}"#;
+    let mut mac = Hmac::<sha2::Sha512>::new_from_slice(b"kat-key").unwrap();
+    mac.update(b"PUT https://h.example/p?q=1\n1700000000000\n{");
+    mac.update(body);
+    mac.update(b"}");
+    let expected = format!(
+        "ts:1700000000000;s512:{}",
+        STANDARD.encode(mac.finalize().into_bytes())
+    );
+
+    let signer = Signer::with_secret(
+        scheme.clone(),
+        scheme.parse_signing_secret("kat-key").unwrap(),
+    )
+    .unwrap();
+    let headers = signer
+        .sign(
+            &Delivery::new(&body[..])
+                .method(Method::PUT)
+                .url("https://h.example/p?q=1")
+                .timestamp(TS),
+        )
+        .unwrap();
+    assert_eq!(headers["x-kat-signature"], expected.as_str());
+
+    let verifier = Verifier::builder_for(scheme)
+        .secret("kat-key")
+        .public_url("https://h.example")
+        .build()
+        .unwrap();
+    let uri = Uri::from_static("/p?q=1");
+    let ok = verifier
+        .verify_at(&Method::PUT, &uri, &headers, body, at(TS + 2))
+        .unwrap();
+    assert_eq!(ok.provider(), "kat");
+    assert_eq!(ok.timestamp(), Some(TS));
+    let wrong_method = verifier.verify_at(&Method::POST, &uri, &headers, body, at(TS));
+    assert_eq!(wrong_method.unwrap_err().code(), "signature_mismatch");
+    let late = verifier.verify_at(&Method::PUT, &uri, &headers, body, at(TS + 301));
+    assert_eq!(late.unwrap_err().code(), "timestamp_out_of_window");
+}
