@@ -485,7 +485,7 @@ async fn blackholed_redis_fails_closed_within_the_timeout() {
         store.clone(),
         Duration::from_secs(2),
         Duration::from_secs(1),
-        Duration::from_secs(1),
+        Duration::from_millis(400),
     );
     let runs = AtomicUsize::new(0);
     proxy.set_mode(ProxyMode::Blackhole);
@@ -533,7 +533,7 @@ async fn stalled_connection_is_replaced_after_timeouts_in_a_row() {
         store.clone(),
         Duration::from_secs(2),
         Duration::from_secs(1),
-        Duration::from_secs(1),
+        Duration::from_millis(400),
     );
     store.ping().await.unwrap();
     assert_eq!(proxy.accepted(), 1);
@@ -585,7 +585,7 @@ async fn build_succeeds_while_redis_is_down_and_connects_when_it_comes_up() {
         store.clone(),
         Duration::from_secs(2),
         Duration::from_secs(1),
-        Duration::from_secs(1),
+        Duration::from_millis(400),
     );
     let runs = AtomicUsize::new(0);
     let handler = || async {
@@ -657,7 +657,7 @@ async fn redis_crash_fails_closed_and_the_same_store_recovers_after_restart() {
     let guard = guard(
         store.clone(),
         Duration::from_secs(2),
-        Duration::from_secs(1),
+        Duration::from_millis(900),
         Duration::from_millis(500),
     );
     let runs: Arc<Mutex<HashMap<String, usize>>> = Arc::default();

@@ -20,21 +20,22 @@
 //!     HttpResponse::NoContent().finish() // 2xx = done; anything else = retried
 //! }
 //!
-//! #[actix_web::main]
-//! async fn main() -> std::io::Result<()> {
-//!     let secret = std::env::var("SECRET").expect("SECRET");
-//!     let verifier = Verifier::builder(Provider::Stripe).secret(&secret).build().unwrap();
-//!     let pipeline = Pipeline::builder(verifier).build().unwrap(); // shared limiter and store
-//!     HttpServer::new(move || {
-//!         App::new().service(
-//!             web::resource("/webhook")
-//!                 .wrap(WebhookGuard::new(pipeline.clone()))
-//!                 .route(web::post().to(handle)),
-//!         )
+//! fn main() -> std::io::Result<()> {
+//!     actix_web::rt::System::new().block_on(async {
+//!         let secret = std::env::var("SECRET").expect("SECRET");
+//!         let verifier = Verifier::builder(Provider::Stripe).secret(&secret).build().unwrap();
+//!         let pipeline = Pipeline::builder(verifier).build().unwrap(); // shared limiter and store
+//!         HttpServer::new(move || {
+//!             App::new().service(
+//!                 web::resource("/webhook")
+//!                     .wrap(WebhookGuard::new(pipeline.clone()))
+//!                     .route(web::post().to(handle)),
+//!             )
+//!         })
+//!         .bind("127.0.0.1:3000")?
+//!         .run()
+//!         .await
 //!     })
-//!     .bind("127.0.0.1:3000")?
-//!     .run()
-//!     .await
 //! }
 //! ```
 
