@@ -3,6 +3,9 @@
 
 Direction (a): an official SDK signs -> `hookguard verify` must accept (exit 0, `ok <id>`),
                and the same headers with one body byte changed must be rejected (exit 1).
+Where an SDK has no signing function (Razorpay, Coinbase Commerce, Linear, SendGrid), (a) uses a
+signature computed the way the SDK's verify recomputes it (SendGrid: ECDSA via `cryptography`),
+and the SDK must accept it before hookguard is asked.
 Direction (b): `hookguard sign` produces headers -> the SDK's verify function must accept them,
                and must reject them once one body byte is changed.
 Before any of that, each SDK call is checked against the known-answer vectors in
@@ -24,6 +27,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 import json
 import os
 import secrets as rnd
@@ -38,13 +42,19 @@ import uuid
 from datetime import datetime, timezone
 from pathlib import Path
 
+import coinbase_commerce.webhook as coinbase_webhook
 import nacl.exceptions
 import nacl.signing
+import razorpay
+import sendgrid.helpers.eventwebhook as sendgrid_ew
 import slack_sdk.signature
 import square.utils.webhooks_helper as square_helper
 import standardwebhooks
 import stripe
 import svix.webhooks
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from hubspot.utils.signature import Signature as HubSpotSignature
 from paddle_billing.Notifications import PaddleSignature, Secret as PaddleSecret
 from twilio.request_validator import RequestValidator
 
@@ -729,6 +739,152 @@ def interop_checks() -> None:
               signature_key=key, notification_url=url)))
 
 
+# ----------------------------------------------------------------------------------------------
+# newer presets: razorpay, coinbase-commerce, clerk/resend (Svix), hubspot, mux, sendgrid, linear
+
+
+def mux_sign(sec: str, payload: bytes, ts: int) -> str:
+    return node({"op": "mux-sign", "secret": sec, "payload": payload.decode("utf-8"), "timestamp": ts})["header"]
+
+
+def mux_verify(sec: str, payload: bytes, headers: dict[str, str], now_ms: int | None = None) -> bool:
+    req = {"op": "mux-verify", "secret": sec, "payload": payload.decode("utf-8"), "headers": headers}
+    if now_ms is not None:
+        req["now_ms"] = now_ms
+    return node(req)["valid"]
+
+
+def linear_verify(sec: str, payload: bytes, sig: str, now_ms: int | None = None) -> bool:
+    req = {"op": "linear-verify", "secret": sec, "payload": payload.decode("utf-8"), "signature": sig}
+    if now_ms is not None:
+        req["now_ms"] = now_ms
+    return node(req)["valid"]
+
+
+def razorpay_verify(sec: str, body: bytes, sig: str) -> bool:
+    # Utility hangs off a client; verify_webhook_signature returns True or raises
+    # SignatureVerificationError. The dummy API key/secret is never used (no network).
+    client = razorpay.Client(auth=("rzp_test_interop", "interop"))
+    return client.utility.verify_webhook_signature(body.decode("utf-8"), sig, sec)
+
+
+def coinbase_verify(sec: str, body: bytes, sig: str) -> bool:
+    # coinbase-commerce 1.0.1 names it verify_sig_header (returns True or raises)
+    return coinbase_webhook.WebhookSignature.verify_sig_header(body.decode("utf-8"), sig, sec)
+
+
+def hubspot_verify(sec: str, body: bytes, headers: dict[str, str], url: str) -> bool:
+    return HubSpotSignature.is_valid(signature=headers["x-hubspot-signature-v3"], client_secret=sec,
+                                     request_body=body.decode("utf-8"), http_uri=url, http_method="POST",
+                                     signature_version="v3", timestamp=headers["x-hubspot-request-timestamp"])
+
+
+def sendgrid_verify(pub_b64: str, body: bytes, headers: dict[str, str]) -> bool:
+    return sendgrid_ew.EventWebhook(public_key=pub_b64).verify_signature(
+        body.decode("utf-8"), headers["x-twilio-email-event-webhook-signature"],
+        headers["x-twilio-email-event-webhook-timestamp"])
+
+
+def newer_provider_checks() -> None:
+    # --- Razorpay (PyPI razorpay Utility.verify_webhook_signature; no signing helper, so (a) uses
+    #     the HMAC-SHA256 hex digest the SDK itself recomputes, confirmed by the SDK first) ---------
+    key = secret("rzp_whsec_" + rnd.token_urlsafe(18))
+    body = json_body(entity="event", event="payment.captured", account_id="acc_" + rnd.token_hex(7))
+    sig = hmac_hex(key, body)
+    assert razorpay_verify(key, body, sig) is True
+    a_checks("razorpay", "razorpay", [key], {"X-Razorpay-Signature": sig,
+                                             "X-Razorpay-Event-Id": "evt_" + rnd.token_hex(7)}, body, now_ts=now())
+    run_b("razorpay", body, lambda b: hg_sign("razorpay", key, b),
+          lambda h, b: need_true(razorpay_verify(key, b, h["x-razorpay-signature"])))
+
+    # --- Coinbase Commerce (WebhookSignature._compute_signature / verify_sig_header) -------------
+    key = secret(str(uuid.uuid4()))
+    body = json_body(id=str(uuid.uuid4()), event={"type": "charge:confirmed", "data": {"code": "ABC123"}})
+    sig = coinbase_webhook.WebhookSignature._compute_signature(body.decode("utf-8"), key)
+    assert coinbase_verify(key, body, sig) is True
+    a_checks("coinbase-commerce", "coinbase-commerce", [key], {"X-CC-Webhook-Signature": sig}, body,
+             now_ts=now())
+    run_b("coinbase-commerce", body, lambda b: hg_sign("coinbase-commerce", key, b),
+          lambda h, b: need_true(coinbase_verify(key, b, h["x-cc-webhook-signature"])))
+
+    # --- Clerk / Resend (Svix: PyPI svix Webhook.sign / verify with svix-* headers) -------------
+    for provider in ("clerk", "resend"):
+        key = secret("whsec_" + base64.b64encode(rnd.token_bytes(24)).decode())
+        ts, msg_id = now(), "msg_" + rnd.token_hex(13)
+        body = json_body(object="event", type="user.created" if provider == "clerk" else "email.sent")
+        sig = svix.webhooks.Webhook(key).sign(msg_id, datetime.fromtimestamp(ts, tz=timezone.utc), body.decode())
+        headers = {"svix-id": msg_id, "svix-timestamp": str(ts), "svix-signature": sig}
+        svix.webhooks.Webhook(key).verify(body, headers)
+        a_checks(provider, provider, [key], headers, body, now_ts=ts, expect_id=msg_id)
+        ts2, id2 = now(), "msg_" + rnd.token_hex(13)
+        run_b(provider, json_body(id=id2),
+              lambda b, p=provider, k=key, i=id2, t=ts2: hg_sign(p, k, b, id=i, ts=t),
+              lambda h, b, k=key: (svix.webhooks.Webhook(k).verify(b, h), True)[1])
+
+    # --- HubSpot v3 (hubspot-api-client Signature.get_signature / is_valid) ---------------------
+    key = secret(str(uuid.uuid4()))
+    url = "https://example.com/hubspot/webhook?portal=62515&x=a%20b"
+    body = json.dumps([{"eventId": rnd.randbelow(10**9), "subscriptionType": "contact.creation",
+                        "portalId": 62515, "note": "caf\u00e9"}], ensure_ascii=False).encode()
+    ts_ms = now() * 1000 + 123
+    sig = HubSpotSignature.get_signature(key, body.decode(), "v3", http_uri=url, http_method="POST",
+                                         timestamp=str(ts_ms))
+    hs_headers = {"X-HubSpot-Signature-v3": sig, "X-HubSpot-Request-Timestamp": str(ts_ms)}
+    assert hubspot_verify(key, body, {k.lower(): v for k, v in hs_headers.items()}, url)
+    a_checks("hubspot", "hubspot", [key], hs_headers, body, now_ts=ts_ms // 1000, url=url)
+    ts2 = now()
+    run_b("hubspot", body, lambda b: hg_sign("hubspot", key, b, ts=ts2, url=url),
+          lambda h, b: need_true(hubspot_verify(key, b, h, url)))
+
+    # --- Mux (@mux/mux-node webhooks.computeSignature / verifySignature; Date.now stubbed) -------
+    key = secret(rnd.token_urlsafe(24))
+    ts = now()
+    body = json_body(type="video.asset.ready", id=str(uuid.uuid4()))
+    header = mux_sign(key, body, ts)
+    assert mux_verify(key, body, {"mux-signature": header}, now_ms=ts * 1000) is True
+    a_checks("mux", "mux", [key], {"Mux-Signature": header}, body, now_ts=ts)
+    ts2 = now()
+    run_b("mux", body, lambda b: hg_sign("mux", key, b, ts=ts2),
+          lambda h, b: need_true(mux_verify(key, b, h, now_ms=ts2 * 1000 + 1500)))
+
+    # --- Linear (@linear/sdk/webhooks LinearWebhookClient.verify; the SDK only verifies, so (a)
+    #     uses the hex HMAC-SHA256 of the body, confirmed by the SDK first) ------------------------
+    key = secret("lin_wh_" + rnd.token_hex(16))
+    ts_ms = now() * 1000 + 456
+    body = json.dumps({"action": "create", "type": "Issue", "data": {"id": str(uuid.uuid4()), "title": "caf\u00e9"},
+                       "webhookId": str(uuid.uuid4()), "webhookTimestamp": ts_ms}, ensure_ascii=False).encode()
+    sig = hmac_hex(key, body)
+    assert linear_verify(key, body, sig, now_ms=ts_ms) is True
+    a_checks("linear", "linear", [key], {"Linear-Signature": sig}, body, now_ts=ts_ms // 1000)
+    ts2_ms = now() * 1000
+    body2 = body.replace(str(ts_ms).encode(), str(ts2_ms).encode())
+    run_b("linear", body2, lambda b: hg_sign("linear", key, b),
+          lambda h, b: need_true(linear_verify(key, b, h["linear-signature"], now_ms=ts2_ms + 1000)))
+
+    # --- SendGrid (ECDSA P-256; sendgrid EventWebhook.verify_signature; (a) signs with
+    #     `cryptography`, the library the SDK verifies with) ---------------------------------------
+    priv = ec.generate_private_key(ec.SECP256R1())
+    scalar_hex = secret(f"{priv.private_numbers().private_value:064x}")
+    pub_b64 = base64.b64encode(priv.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)).decode()
+    ts = now()
+    body = (json.dumps([{"email": "user@example.com", "event": "delivered", "timestamp": ts,
+                         "sg_event_id": rnd.token_urlsafe(16), "note": "caf\u00e9"}], ensure_ascii=False)
+            + "\r\n").encode()
+    der = priv.sign(str(ts).encode() + body, ec.ECDSA(hashes.SHA256()))
+    sg_headers = {"X-Twilio-Email-Event-Webhook-Signature": base64.b64encode(der).decode(),
+                  "X-Twilio-Email-Event-Webhook-Timestamp": str(ts)}
+    assert sendgrid_verify(pub_b64, body, {k.lower(): v for k, v in sg_headers.items()}) is True
+    a_checks("sendgrid", "sendgrid", [pub_b64], sg_headers, body, now_ts=ts)
+    ts2 = now()
+    run_b("sendgrid", body, lambda b: hg_sign("sendgrid", scalar_hex, b, ts=ts2),
+          lambda h, b: need_true(sendgrid_verify(pub_b64, b, h)))
+
+
+def hmac_hex(key: str, body: bytes) -> str:
+    return hmac.new(key.encode("utf-8"), body, hashlib.sha256).hexdigest()
+
+
 def main() -> int:
     sdk_only = "--sdk-only" in sys.argv[1:]
     try:
@@ -740,11 +896,13 @@ def main() -> int:
                 r = subprocess.run([HG, "providers"], capture_output=True, stdin=subprocess.DEVNULL, timeout=60)
                 listed = set(r.stdout.decode().split())
                 want = {"standard-webhooks", "standard-webhooks-v1a", "svix", "stripe", "github", "slack",
-                        "twilio", "discord", "paddle", "square"}
+                        "twilio", "discord", "paddle", "square", "razorpay", "coinbase-commerce", "clerk",
+                        "resend", "hubspot", "mux", "sendgrid", "linear"}
                 report("hookguard-providers-lists-sdk-providers", r.returncode == 0 and want <= listed,
                        f"exit={r.returncode} missing={sorted(want - listed)} stderr={r.stderr.decode()[-300:]!r}")
                 vector_checks()
                 interop_checks()
+                newer_provider_checks()
     finally:
         if os.environ.get("INTEROP_KEEP_TMP") == "1":  # keep body files named in FAIL lines
             print(f"# kept {TMP} (contains secret files; delete it when done)", file=sys.stderr)
