@@ -37,10 +37,12 @@ pub(crate) enum SecretKind {
     /// An Ed25519 public key (not secret, but kept in the same type for one keyring API).
     Ed25519Public([u8; 32]),
     /// An Ed25519 private key seed, for signing.
+    #[cfg_attr(not(feature = "ed25519"), allow(dead_code))]
     Ed25519Seed(Zeroizing<[u8; 32]>),
     /// An ECDSA P-256 public key as DER SubjectPublicKeyInfo (checked when a verifier is built).
     EcdsaP256Public(Vec<u8>),
     /// An ECDSA P-256 private scalar, for signing.
+    #[cfg_attr(not(feature = "ecdsa"), allow(dead_code))]
     EcdsaP256Private(Zeroizing<[u8; 32]>),
 }
 

@@ -348,6 +348,7 @@ impl Verifier {
 
     /// HMAC-SHA256 of `message` under the key `key_id` (for handshakes that prove the
     /// endpoint knows the secret: Zoom, X). `None` if that key is not an HMAC-SHA256 key.
+    #[cfg_attr(not(feature = "pipeline"), allow(dead_code))]
     pub(crate) fn hmac_sha256(&self, key_id: &KeyId, message: &[u8]) -> Option<[u8; 32]> {
         use hmac::Mac;
         let (_, key) = self.inner.keys.iter().find(|(id, _)| id == key_id)?;
@@ -362,6 +363,7 @@ impl Verifier {
     }
 
     /// The first key's id.
+    #[cfg_attr(not(feature = "pipeline"), allow(dead_code))]
     pub(crate) fn first_key_id(&self) -> Option<&KeyId> {
         self.inner.keys.first().map(|(id, _)| id)
     }
