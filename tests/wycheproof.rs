@@ -32,12 +32,6 @@
 //! The Wycheproof messages that begin with a canonical decimal number also go through the
 //! Discord verifier (`{timestamp}{body}` signed), with that number as the timestamp.
 
-// OFF until Cargo.toml has the dev-dependency — the work tree is shared, so this file must
-// compile without it. To enable, add under [dev-dependencies]
-//     wycheproof = { version = "0.6", default-features = false, features = ["mac", "eddsa"] }
-// and delete the next line.
-#![cfg(any())]
-
 use std::collections::BTreeMap;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 

@@ -97,3 +97,28 @@ pub(crate) fn record(found: &mut subtle::Choice, which: &mut u32, hit: subtle::C
 pub(crate) fn sha256(bytes: &[u8]) -> [u8; 32] {
     Sha256::digest(bytes).into()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_wrong_length_never_matches_even_when_both_sides_agree() {
+        // Both empty, or both 20 bytes for a 32-byte scheme: the scheme's length decides.
+        assert!(!bool::from(ct_match(b"", Some(b""), 32)));
+        assert!(!bool::from(ct_match(&[1; 20], Some(&[1; 20]), 32)));
+        assert!(!bool::from(ct_match(&[1; 32], Some(&[1; 20]), 32)));
+        assert!(!bool::from(ct_match(&[1; 32], None, 32)));
+        assert!(bool::from(ct_match(&[1; 32], Some(&[1; 32]), 32)));
+    }
+
+    #[test]
+    fn record_keeps_the_first_hit() {
+        let (mut found, mut which) = (subtle::Choice::from(0), 0u32);
+        record(&mut found, &mut which, subtle::Choice::from(0), 0);
+        record(&mut found, &mut which, subtle::Choice::from(1), 1);
+        record(&mut found, &mut which, subtle::Choice::from(1), 2);
+        assert!(bool::from(found));
+        assert_eq!(which, 1);
+    }
+}

@@ -211,6 +211,29 @@ mod tests {
     }
 
     #[test]
+    fn sub_second_clocks_and_tolerances_count() {
+        let half = Duration::from_millis(500);
+        let now = UNIX_EPOCH + Duration::from_secs(1_700_000_000) + half;
+        assert_eq!(unix(now, Unit::Milliseconds), 1_700_000_000_500);
+        assert_eq!(unix(now, Unit::Seconds), 1_700_000_000);
+        let tol = Duration::from_millis(300_500);
+        assert!(within(1_700_000_301_000, Unit::Milliseconds, now, tol));
+        assert!(!within(1_700_000_301_001, Unit::Milliseconds, now, tol));
+        assert!(within(1_699_999_700_000, Unit::Milliseconds, now, tol));
+        assert!(!within(1_699_999_699_999, Unit::Milliseconds, now, tol));
+    }
+
+    #[test]
+    fn clocks_before_1970_are_negative() {
+        let before = UNIX_EPOCH - Duration::from_secs(200);
+        assert_eq!(unix(before, Unit::Seconds), -200);
+        assert_eq!(unix(before, Unit::Milliseconds), -200_000);
+        let tol = Duration::from_secs(300);
+        assert!(!within(200, Unit::Seconds, before, tol), "400 s apart");
+        assert!(within(100, Unit::Seconds, before, tol));
+    }
+
+    #[test]
     fn window_is_two_sided_and_inclusive() {
         let now = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
         let tol = Duration::from_secs(300);
