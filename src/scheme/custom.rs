@@ -338,7 +338,7 @@ fn build(raw: RawScheme) -> Result<Scheme, Invalid> {
             ),
         );
     };
-    let token = alg == Algorithm::Token;
+    let token = alg == Algorithm::Token; // ct-lint: public (configuration)
 
     let secret_format = secret_format(raw.secret_format.as_deref(), alg)?;
 
@@ -376,6 +376,7 @@ fn build(raw: RawScheme) -> Result<Scheme, Invalid> {
         }
     };
     if token != (encoding == Encoding::Raw) {
+        // ct-lint: public (scheme configuration, not a MAC)
         return fail(
             &["signature", "encoding"],
             "raw is the encoding of algorithm = \"token\", and token's only one",
@@ -417,7 +418,7 @@ fn build(raw: RawScheme) -> Result<Scheme, Invalid> {
         Some(id) => {
             let path = &["id", "header"];
             let name = header_name(required(&id.header, path, "the id's header")?, path)?;
-            let clash = name == signature_header
+            let clash = name == signature_header // ct-lint: public (configuration)
                 || matches!(&timestamp, Some(TimestampSource::Header(t, _)) if *t == name);
             if clash {
                 return fail(path, "the id needs a header of its own");
@@ -459,7 +460,7 @@ fn build(raw: RawScheme) -> Result<Scheme, Invalid> {
                 );
             };
             let fits = match h {
-                Handshake::ZoomUrlValidation | Handshake::XCrc => alg == Algorithm::HmacSha256,
+                Handshake::ZoomUrlValidation | Handshake::XCrc => alg == Algorithm::HmacSha256, // ct-lint: public (configuration)
                 Handshake::OktaVerification => token,
                 _ => true,
             };
@@ -529,7 +530,7 @@ fn secret_format(text: Option<&str>, alg: Algorithm) -> Result<SecretFormat, Inv
             alg,
             Algorithm::HmacSha1 | Algorithm::HmacSha256 | Algorithm::HmacSha512
         ),
-        SecretFormat::BasicAuth => alg == Algorithm::Token,
+        SecretFormat::BasicAuth => alg == Algorithm::Token, // ct-lint: public (configuration)
         SecretFormat::Ed25519 => alg == Algorithm::Ed25519,
         SecretFormat::EcdsaP256 => alg == Algorithm::EcdsaP256,
     };
@@ -587,6 +588,7 @@ fn layout(sig: &RawSignature) -> Result<Layout, Invalid> {
                 Some(k) => {
                     let k = list_key(k, seps, TS)?;
                     if k == signature_key {
+                        // ct-lint: public (scheme configuration, not a MAC)
                         return fail(TS, "must differ from signature_key");
                     }
                     Some(Cow::Owned(k.to_owned()))
@@ -671,6 +673,7 @@ fn timestamp_source(
         let path = &["timestamp", "header"];
         let name = header_name(header, path)?;
         if name == *signature_header {
+            // ct-lint: public (scheme configuration, not a MAC)
             return fail(path, "the timestamp needs a header of its own");
         }
         return Ok(TimestampSource::Header(name, unit));
