@@ -71,6 +71,28 @@ fn redis_benchmark(port: u16, ops: usize) -> Option<(f64, String)> {
     Some((rps, p50))
 }
 
+/// `redis-benchmark -t set -c 1`: the round-trip time of one plain command, one client.
+fn redis_benchmark_single(port: u16) -> Option<(f64, String)> {
+    let output = Command::new("redis-benchmark")
+        .args(["-h", "127.0.0.1", "-p", &port.to_string()])
+        .args(["-t", "set", "-q", "-n", "20000", "-c", "1"])
+        .output()
+        .ok()?;
+    let text = String::from_utf8_lossy(&output.stdout);
+    let line = text
+        .split(['\r', '\n'])
+        .rfind(|l| l.contains("requests per second"))?;
+    let rps = line
+        .split_whitespace()
+        .find_map(|w| w.parse::<f64>().ok())?;
+    let p50 = line
+        .split("p50=")
+        .nth(1)
+        .map(|rest| rest.trim().trim_end_matches("msec").trim().to_owned())
+        .unwrap_or_else(|| "?".to_owned());
+    Some((rps, p50))
+}
+
 async fn run(store: RedisStore, ops: usize) -> (Duration, Vec<Duration>) {
     let lease = Duration::from_secs(60);
     let retain = Duration::from_secs(600);
@@ -137,11 +159,35 @@ fn main() {
                     .expect("warm-up");
             }
         }
+        // One task alone: the latency a single delivery sees (two round trips), without
+        // the queueing of 64 tasks sharing one connection.
+        let mut alone = Vec::with_capacity(5000);
+        for n in 0..5000 {
+            let k = key(ops + 1000 + n);
+            let start = std::time::Instant::now();
+            if let Claim::Claimed(token) = store
+                .claim(&k, Duration::from_secs(60))
+                .await
+                .expect("claim")
+            {
+                store
+                    .complete(&k, &token, Duration::from_secs(60))
+                    .await
+                    .expect("complete");
+            }
+            alone.push(start.elapsed());
+        }
+        alone.sort_unstable();
+        println!(
+            "one task alone, 5000 claim+complete: p50 {} ms, p99 {} ms",
+            ms(percentile(&alone, 0.50)),
+            ms(percentile(&alone, 0.99))
+        );
         run(store, ops).await
     });
     latencies.sort_unstable();
     assert_eq!(latencies.len(), ops);
-    assert_eq!(server.dbsize(), (ops + 1000) as i64, "one key per delivery");
+    assert_eq!(server.dbsize(), (ops + 6000) as i64, "one key per delivery");
     let store_rps = ops as f64 / elapsed.as_secs_f64();
 
     server.flushall();
@@ -160,6 +206,9 @@ fn main() {
         ms(percentile(&latencies, 0.50)),
         ms(percentile(&latencies, 0.99)),
     );
+    if let Some((rps, p50)) = redis_benchmark_single(server.port()) {
+        println!("\nredis-benchmark -t set -c 1: {rps:.0} SET/s, p50 {p50} ms (one round trip)");
+    }
     match baseline {
         Some((rps, p50)) => println!(
             "| redis-benchmark -t set -c {TASKS} ({TASKS} connections) | {rps:.0} | {rps:.0} | {p50} | - |"

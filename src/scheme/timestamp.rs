@@ -98,9 +98,12 @@ pub(crate) fn parse_canonical(text: &str) -> Option<i64> {
 /// `now` as a signed count of `unit`s since the Unix epoch (negative before it).
 pub(crate) fn unix(now: SystemTime, unit: Unit) -> i128 {
     let per_second = unit.per_second();
+    // The sub-second part fits in 64 bits (< 10⁹ × 10⁹), and a 64-bit division is several
+    // times cheaper than a 128-bit one on the hot path.
+    let per_second_u64 = per_second as u64;
     let scaled = |d: Duration| {
         i128::from(d.as_secs()) * per_second
-            + i128::from(d.subsec_nanos()) * per_second / 1_000_000_000
+            + i128::from(u64::from(d.subsec_nanos()) * per_second_u64 / 1_000_000_000)
     };
     match now.duration_since(UNIX_EPOCH) {
         Ok(d) => scaled(d),
@@ -113,7 +116,7 @@ pub(crate) fn unix(now: SystemTime, unit: Unit) -> i128 {
 pub(crate) fn within(ts: i64, unit: Unit, now: SystemTime, tolerance: Duration) -> bool {
     let now = unix(now, unit);
     let tol = i128::from(tolerance.as_secs()) * unit.per_second()
-        + i128::from(tolerance.subsec_millis()) * unit.per_second() / 1000;
+        + i128::from(u64::from(tolerance.subsec_millis()) * unit.per_second() as u64 / 1000);
     (i128::from(ts) - now).abs() <= tol
 }
 
