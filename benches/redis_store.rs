@@ -40,8 +40,9 @@ fn ms(d: Duration) -> String {
     format!("{:.3}", d.as_secs_f64() * 1000.0)
 }
 
-/// `SET: 123456.79 requests per second, p50=0.263 msec` → (rps, p50 text).
-fn redis_benchmark(port: u16, ops: usize) -> Option<(f64, String)> {
+/// `SET: 123456.79 requests per second, p50=0.263 msec` → (rps, p50 text), with `clients`
+/// connections.
+fn redis_benchmark(port: u16, ops: usize, clients: usize) -> Option<(f64, String)> {
     let output = Command::new("redis-benchmark")
         .args(["-h", "127.0.0.1", "-p", &port.to_string()])
         .args([
@@ -51,34 +52,12 @@ fn redis_benchmark(port: u16, ops: usize) -> Option<(f64, String)> {
             "-n",
             &ops.to_string(),
             "-c",
-            &TASKS.to_string(),
+            &clients.to_string(),
         ])
         .output()
         .ok()?;
     let text = String::from_utf8_lossy(&output.stdout);
     // -q prints progress with carriage returns; the last segment holds the result.
-    let line = text
-        .split(['\r', '\n'])
-        .rfind(|l| l.contains("requests per second"))?;
-    let rps = line
-        .split_whitespace()
-        .find_map(|w| w.parse::<f64>().ok())?;
-    let p50 = line
-        .split("p50=")
-        .nth(1)
-        .map(|rest| rest.trim().trim_end_matches("msec").trim().to_owned())
-        .unwrap_or_else(|| "?".to_owned());
-    Some((rps, p50))
-}
-
-/// `redis-benchmark -t set -c 1`: the round-trip time of one plain command, one client.
-fn redis_benchmark_single(port: u16) -> Option<(f64, String)> {
-    let output = Command::new("redis-benchmark")
-        .args(["-h", "127.0.0.1", "-p", &port.to_string()])
-        .args(["-t", "set", "-q", "-n", "20000", "-c", "1"])
-        .output()
-        .ok()?;
-    let text = String::from_utf8_lossy(&output.stdout);
     let line = text
         .split(['\r', '\n'])
         .rfind(|l| l.contains("requests per second"))?;
@@ -191,7 +170,7 @@ fn main() {
     let store_rps = ops as f64 / elapsed.as_secs_f64();
 
     server.flushall();
-    let baseline = redis_benchmark(server.port(), ops);
+    let baseline = redis_benchmark(server.port(), ops, TASKS);
 
     println!(
         "redis-server on 127.0.0.1:{}, {ops} operations, {TASKS} concurrent\n",
@@ -206,7 +185,7 @@ fn main() {
         ms(percentile(&latencies, 0.50)),
         ms(percentile(&latencies, 0.99)),
     );
-    if let Some((rps, p50)) = redis_benchmark_single(server.port()) {
+    if let Some((rps, p50)) = redis_benchmark(server.port(), 20_000, 1) {
         println!("\nredis-benchmark -t set -c 1: {rps:.0} SET/s, p50 {p50} ms (one round trip)");
     }
     match baseline {

@@ -5,4 +5,6 @@ mod common;
 mod headers;
 mod mutations;
 mod timestamps;
+#[path = "../support/vector_case.rs"]
+mod vector_case;
 mod vectors;

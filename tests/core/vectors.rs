@@ -1,15 +1,8 @@
 //! Runs every known-answer vector in `tests/vectors/*.json` (see its README for the format
 //! and the source of each case).
 
-use std::time::Duration;
-
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD;
-use hookguard::{Provider, Verifier};
-use http::{HeaderMap, HeaderName, HeaderValue, Method, Uri};
+use hookguard::Provider;
 use serde_json::Value;
-
-use crate::common::at;
 
 struct Outcome {
     cases: usize,
@@ -44,64 +37,9 @@ fn run_file(path: &std::path::Path, out: &mut Outcome) -> Provider {
     provider
 }
 
+/// The delivery id on success, the rejection code otherwise.
 fn run_case(provider: Provider, case: &Value) -> Result<String, String> {
-    let secrets: Vec<&str> = case["secrets"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s.as_str().unwrap())
-        .collect();
-    let mut builder = Verifier::builder(provider).secrets(secrets.iter().copied());
-    if let Some(t) = case.get("tolerance").and_then(Value::as_u64) {
-        builder = builder.dangerous_unchecked_tolerance(Duration::from_secs(t));
-    }
-    let uri: Uri = match case.get("url").and_then(Value::as_str) {
-        Some(url) => {
-            let uri: Uri = url.parse().unwrap();
-            builder = builder.public_url(&format!(
-                "{}://{}",
-                uri.scheme_str().unwrap(),
-                uri.authority().unwrap()
-            ));
-            uri
-        }
-        None => Uri::from_static("/webhook"),
-    };
-    let verifier = builder.build().map_err(|e| format!("config error: {e}"))?;
-    let mut headers = HeaderMap::new();
-    let pairs = |key: &str| {
-        case.get(key)
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default()
-    };
-    for pair in pairs("headers") {
-        let name = HeaderName::from_bytes(pair[0].as_str().unwrap().as_bytes()).unwrap();
-        let value = HeaderValue::from_str(pair[1].as_str().unwrap()).unwrap();
-        headers.append(name, value);
-    }
-    for pair in pairs("headers_base64") {
-        let name = HeaderName::from_bytes(pair[0].as_str().unwrap().as_bytes()).unwrap();
-        let raw = STANDARD.decode(pair[1].as_str().unwrap()).unwrap();
-        headers.append(name, HeaderValue::from_bytes(&raw).unwrap());
-    }
-    let body = match (case.get("body"), case.get("body_base64")) {
-        (Some(b), None) => b.as_str().unwrap().as_bytes().to_vec(),
-        (None, Some(b)) => STANDARD.decode(b.as_str().unwrap()).unwrap(),
-        _ => panic!("exactly one of body, body_base64"),
-    };
-    let method = Method::from_bytes(
-        case.get("method")
-            .and_then(Value::as_str)
-            .unwrap_or("POST")
-            .as_bytes(),
-    )
-    .unwrap();
-    let now = at(case["now"].as_i64().unwrap());
-    verifier
-        .verify_at(&method, &uri, &headers, &body, now)
-        .map(|v| v.delivery_id().to_string())
-        .map_err(|r| r.code().to_owned())
+    crate::vector_case::run_case(provider.scheme(), case).map(|v| v.delivery_id().to_string())
 }
 
 #[test]
