@@ -41,6 +41,15 @@ pub async fn start_axum() -> TestApp {
             post(handler).layer(WebhookLayer::new(race_pipeline())),
         )
         .with_state(log.clone());
+    TestApp {
+        addr: serve_axum(app).await,
+        log,
+    }
+}
+
+/// Serves an axum app on a free loopback port, with the peer address as connect info.
+#[cfg(feature = "axum")]
+async fn serve_axum(app: axum::Router) -> SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move {
@@ -51,7 +60,7 @@ pub async fn start_axum() -> TestApp {
         .await
         .unwrap();
     });
-    TestApp { addr, log }
+    addr
 }
 
 /// The actix app, served on its own thread and actix system.
@@ -142,17 +151,10 @@ pub async fn start_axum_with(pipeline: hookguard::pipeline::Pipeline) -> TestApp
     let app = Router::new()
         .route("/webhook", any(handler).layer(WebhookLayer::new(pipeline)))
         .with_state(log.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .await
-        .unwrap();
-    });
-    TestApp { addr, log }
+    TestApp {
+        addr: serve_axum(app).await,
+        log,
+    }
 }
 
 /// A one-route actix app (`POST /webhook`) around any pipeline.
