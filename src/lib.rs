@@ -60,6 +60,7 @@ pub mod axum;
 mod body_field;
 pub mod clock;
 mod crypto;
+mod deadline;
 #[cfg(any(feature = "axum", feature = "actix-web"))]
 mod decode;
 mod error;

@@ -55,19 +55,104 @@ pub(crate) async fn read_capped(
     limit: usize,
     deadline: Instant,
 ) -> Result<Bytes, Rejection> {
+    // The first chunk is kept as it is: a body that arrives in one piece is not copied.
+    let mut first: Option<Bytes> = None;
     let mut buf = BytesMut::new();
     loop {
-        let next = tokio::time::timeout_at(deadline, source.next_chunk()).await;
+        let next = crate::deadline::timeout_at(deadline, source.next_chunk()).await;
         match next {
             Err(_) => return Err(Rejection::BodyTimeout),
+            Ok(None) if buf.is_empty() => return Ok(first.unwrap_or_default()),
             Ok(None) => return Ok(buf.freeze()),
             Ok(Some(Err(BodyError))) => return Err(Rejection::BodyReadFailed),
             Ok(Some(Ok(chunk))) => {
-                if buf.len() + chunk.len() > limit {
+                let held = first.as_ref().map_or(0, Bytes::len) + buf.len();
+                if held + chunk.len() > limit {
                     return Err(Rejection::PayloadTooLarge);
                 }
-                buf.extend_from_slice(&chunk);
+                match first.take() {
+                    None if buf.is_empty() => first = Some(chunk),
+                    earlier => {
+                        if let Some(earlier) = earlier {
+                            buf.reserve(earlier.len() + chunk.len());
+                            buf.extend_from_slice(&earlier);
+                        }
+                        buf.extend_from_slice(&chunk);
+                    }
+                }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::VecDeque;
+    use std::time::Duration;
+
+    use bytes::Bytes;
+    use tokio::time::Instant;
+
+    use super::{BodyError, BodySource, read_capped};
+    use crate::error::Rejection;
+
+    struct Chunks(VecDeque<Result<Bytes, BodyError>>);
+
+    impl BodySource for Chunks {
+        async fn next_chunk(&mut self) -> Option<Result<Bytes, BodyError>> {
+            self.0.pop_front()
+        }
+    }
+
+    async fn read(chunks: &[&'static [u8]], limit: usize) -> Result<Bytes, Rejection> {
+        let mut source = Chunks(chunks.iter().map(|c| Ok(Bytes::from_static(c))).collect());
+        read_capped(&mut source, limit, Instant::now() + Duration::from_secs(60)).await
+    }
+
+    #[tokio::test]
+    async fn chunks_are_joined_in_order_and_a_single_chunk_is_passed_as_is() {
+        assert_eq!(read(&[], 8).await.unwrap(), Bytes::new());
+        let one: &'static [u8] = b"abcd";
+        let got = read(&[one], 8).await.unwrap();
+        assert_eq!(got.as_ptr(), one.as_ptr(), "a single chunk is not copied");
+        assert_eq!(read(&[b"ab", b"cd"], 8).await.unwrap(), &b"abcd"[..]);
+        assert_eq!(
+            read(&[b"a", b"", b"bc", b"d"], 4).await.unwrap(),
+            &b"abcd"[..]
+        );
+        assert_eq!(read(&[b"", b"abcd"], 4).await.unwrap(), &b"abcd"[..]);
+    }
+
+    #[tokio::test]
+    async fn the_cap_counts_every_chunk() {
+        assert_eq!(read(&[b"abcde"], 4).await, Err(Rejection::PayloadTooLarge));
+        assert_eq!(
+            read(&[b"ab", b"cde"], 4).await,
+            Err(Rejection::PayloadTooLarge)
+        );
+        assert_eq!(
+            read(&[b"ab", b"c", b"de"], 4).await,
+            Err(Rejection::PayloadTooLarge)
+        );
+        assert_eq!(read(&[b"ab", b"cd"], 4).await.unwrap(), &b"abcd"[..]);
+    }
+
+    #[tokio::test]
+    async fn a_failed_stream_and_a_missed_deadline_are_refused() {
+        let mut failing = Chunks([Ok(Bytes::from_static(b"ab")), Err(BodyError)].into());
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let got = read_capped(&mut failing, 8, deadline).await;
+        assert_eq!(got, Err(Rejection::BodyReadFailed));
+        struct Stalled;
+        impl BodySource for Stalled {
+            async fn next_chunk(&mut self) -> Option<Result<Bytes, BodyError>> {
+                std::future::pending().await
+            }
+        }
+        let soon = Instant::now() + Duration::from_millis(5);
+        assert_eq!(
+            read_capped(&mut Stalled, 8, soon).await,
+            Err(Rejection::BodyTimeout)
+        );
     }
 }

@@ -169,8 +169,8 @@ impl RateLimiter {
     /// Charges one request to `key`; 429 when it is over its budget or in the penalty box of
     /// verification failures.
     pub fn admit(&self, key: &ClientKey) -> Result<(), Rejection> {
-        self.maybe_tick();
         let now = self.clock.elapsed();
+        self.maybe_tick(now);
         if let Some(until) = self.penalty.get(key).map(|u| *u)
             && until > now
         {
@@ -201,8 +201,8 @@ impl RateLimiter {
         }
     }
 
-    fn maybe_tick(&self) {
-        let now = u64::try_from(self.clock.elapsed().as_millis()).unwrap_or(u64::MAX);
+    fn maybe_tick(&self, now: Duration) {
+        let now = u64::try_from(now.as_millis()).unwrap_or(u64::MAX);
         let next = self.next_tick_ms.load(Ordering::Relaxed);
         if now < next {
             return;

@@ -284,7 +284,7 @@ impl ReplayGuard {
         &self,
         call: impl Future<Output = Result<T, StoreError>>,
     ) -> Result<T, StoreError> {
-        match tokio::time::timeout(self.store_timeout, call).await {
+        match crate::deadline::timeout(self.store_timeout, call).await {
             Ok(result) => result,
             Err(_) => Err(StoreError::Timeout),
         }
@@ -390,7 +390,7 @@ impl ReplayGuard {
                     Err(_) => Poll::Ready(Err(())),
                 },
             );
-        tokio::time::timeout(self.handler_timeout, caught)
+        crate::deadline::timeout(self.handler_timeout, caught)
             .await
             .ok()
     }

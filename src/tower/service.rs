@@ -90,7 +90,7 @@ where
         let peer = peer_ip(&parts.extensions);
         ResponseFuture {
             inner: Box::pin(async move {
-                let source = HttpBody(Box::pin(body));
+                let source = HttpBody(std::pin::pin!(body));
                 let processed = pipeline
                     .process(parts, peer, source, |parts, bytes, verification| {
                         let mut req = Request::from_parts(parts, B::from(bytes));

@@ -1,0 +1,143 @@
+//! The guard's own cost per request, in process (no sockets): an axum router with a handler
+//! that takes the 1 KiB body as `Bytes` and answers 204, called through `tower::Service`
+//! directly, bare and behind `WebhookLayer` (Standard Webhooks, `MemoryStore`, rate limit on
+//! but never refusing), interleaved in one run. Every guarded request carries a unique,
+//! pre-signed id, as in `http_load`.
+//!
+//! `cargo bench --bench layer_overhead --features axum` prints, per round and for the median
+//! round, the CPU time per request of each (the thread's own CPU time from Linux `schedstat`,
+//! so waiting behind other processes is not counted) and the difference: the guard's cost.
+//! `LAYER_MODE=bare` or `LAYER_MODE=guarded` runs one side only (e.g. under a profiler).
+//!
+//! Environment: `LAYER_REQUESTS` (200 000) per side and round, `LAYER_ROUNDS` (3).
+
+use std::net::SocketAddr;
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::ConnectInfo;
+use axum::routing::post;
+use bytes::Bytes;
+use hookguard::pipeline::Pipeline;
+use hookguard::ratelimit::RateLimit;
+use hookguard::{Delivery, Provider, Signer, Verifier};
+use http::{Request, StatusCode};
+use tower_service::Service;
+
+const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+
+async fn handler(body: Bytes) -> StatusCode {
+    std::hint::black_box(body.len());
+    StatusCode::NO_CONTENT
+}
+
+fn env(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn requests(signer: &Signer, body: &Bytes, n: usize, round: usize) -> Vec<Request<Body>> {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let peer: SocketAddr = "127.0.0.1:40000".parse().unwrap();
+    (0..n)
+        .map(|i| {
+            let id = format!("msg_{round}_{i:09}");
+            let headers = signer
+                .sign(&Delivery::new(body.clone()).id(id.as_str()).timestamp(now))
+                .unwrap();
+            let mut req = Request::post("/webhook")
+                .header("content-type", "application/json")
+                .header("content-length", body.len())
+                .body(Body::from(body.clone()))
+                .unwrap();
+            req.headers_mut().extend(headers);
+            req.extensions_mut().insert(ConnectInfo(peer));
+            req
+        })
+        .collect()
+}
+
+/// This thread's time on a CPU (Linux `schedstat`), so that time spent waiting for a CPU
+/// behind other processes is not counted; wall time elsewhere.
+fn cpu_ns() -> Option<u64> {
+    let text = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    text.split_whitespace().next()?.parse().ok()
+}
+
+async fn drive(mut app: Router, reqs: Vec<Request<Body>>) -> f64 {
+    let n = reqs.len();
+    let t0 = Instant::now();
+    let c0 = cpu_ns();
+    for req in reqs {
+        std::future::poll_fn(|cx| Service::<Request<Body>>::poll_ready(&mut app, cx))
+            .await
+            .unwrap();
+        let res = app.call(req).await.unwrap();
+        assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    }
+    let ns = match (c0, cpu_ns()) {
+        (Some(a), Some(b)) => b - a,
+        _ => t0.elapsed().as_nanos() as u64,
+    };
+    ns as f64 / n as f64
+}
+
+fn main() {
+    if !std::env::args().any(|a| a == "--bench") {
+        return; // `cargo test --benches` builds this; only `cargo bench` runs it
+    }
+    let mode = std::env::var("LAYER_MODE").unwrap_or_else(|_| "both".into());
+    let n = env("LAYER_REQUESTS", 200_000);
+    let rounds = env("LAYER_ROUNDS", 3);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .unwrap();
+    let signer = Signer::new(Provider::StandardWebhooks, SECRET).unwrap();
+    let body = Bytes::from(vec![b'a'; 1024]);
+    let verifier = Verifier::builder(Provider::StandardWebhooks)
+        .secret(SECRET)
+        .build()
+        .unwrap();
+    let mut results = Vec::new();
+    for round in 0..rounds {
+        let reqs = requests(&signer, &body, n, round);
+        let bare_reqs = requests(&signer, &body, n, round);
+        let layer = Pipeline::builder(verifier.clone())
+            .rate_limit(RateLimit::per_second(1_000_000).unwrap().burst(1_000_000))
+            .layer()
+            .unwrap();
+        let guarded = Router::new().route("/webhook", post(handler).layer(layer));
+        let bare = Router::new().route("/webhook", post(handler));
+        let (b, g) = rt.block_on(async {
+            let b = if mode == "both" || mode == "bare" {
+                drive(bare, bare_reqs).await
+            } else {
+                0.0
+            };
+            let g = if mode == "both" || mode == "guarded" {
+                drive(guarded, reqs).await
+            } else {
+                0.0
+            };
+            (b, g)
+        });
+        println!(
+            "round {round}: bare {b:.0} ns/req, guarded {g:.0} ns/req, overhead {:.0} ns",
+            g - b
+        );
+        results.push((b, g));
+    }
+    results.sort_by(|x, y| (x.1 - x.0).total_cmp(&(y.1 - y.0)));
+    let (b, g) = results[results.len() / 2];
+    println!(
+        "median round: bare {b:.0} ns/req, guarded {g:.0} ns/req, overhead {:.0} ns/req",
+        g - b
+    );
+}
