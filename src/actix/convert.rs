@@ -18,20 +18,27 @@ pub(crate) fn parts_of(req: &HttpRequest) -> Result<http::request::Parts, Reject
                 .unwrap_or(http::header::HeaderName::from_static("x-invalid")),
         )
     };
-    let mut builder = http::Request::builder()
-        .method(req.method().as_str())
-        .uri(req.uri().to_string());
+    let (mut parts, ()) = http::Request::new(()).into_parts();
+    parts.method = http::Method::from_bytes(req.method().as_str().as_bytes())
+        .map_err(|_| Rejection::MethodNotAllowed)?;
+    let uri = req.uri();
+    // A server sees the origin form (path and query) almost always: its text converts as it
+    // is, without formatting the whole URI first.
+    let converted = match (uri.scheme(), uri.authority(), uri.path_and_query()) {
+        (None, None, Some(path)) => http::Uri::try_from(path.as_str()),
+        _ => http::Uri::try_from(uri.to_string()),
+    };
+    parts.uri = converted.map_err(|_| Rejection::MalformedHeader(http::header::HOST))?;
+    let mut headers = http::HeaderMap::with_capacity(req.headers().len());
     for (name, value) in req.headers() {
         let name1 = http::HeaderName::from_bytes(name.as_str().as_bytes())
             .map_err(|_| malformed(name.as_str()))?;
         let value1 = http::HeaderValue::from_bytes(value.as_bytes())
             .map_err(|_| malformed(name.as_str()))?;
-        builder = builder.header(name1, value1);
+        headers.append(name1, value1);
     }
-    builder
-        .body(())
-        .map(|r| r.into_parts().0)
-        .map_err(|_| Rejection::MalformedHeader(http::header::HOST))
+    parts.headers = headers;
+    Ok(parts)
 }
 
 /// A neutral response as an actix one.
