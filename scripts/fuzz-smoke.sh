@@ -9,11 +9,18 @@
 #   FUZZ_RSS_MB    libFuzzer -rss_limit_mb (default 512)
 #   FUZZ_MAX_MS    slowest-input budget in ms for the replay pass (default 10); exceeding it
 #                  is reported, and fails the run only with FUZZ_STRICT_MS=1
+#   FUZZ_TIME_SANITIZER  sanitizer of the build the replay pass times (default none: the
+#                  time an input costs the code, not AddressSanitizer's bookkeeping; "address"
+#                  times the ASan build the fuzzing used)
 #   FUZZ_TOOLCHAIN rustup toolchain for cargo-fuzz (default nightly)
 #   FUZZ_KEEP_CORPUS=1  keep the working corpus from the previous run (fuzz/target/smoke-corpus)
 #
 # Fails (exit 1) on any crash, panic, OOM (> FUZZ_RSS_MB), timeout (> 1 s per input), leak or
 # build failure. Prints per-target exec counts, exec/s, peak RSS and the slowest input.
+#
+# Two phases: every target is fuzzed with ASan first; then the targets are rebuilt without a
+# sanitizer (same release + debug-assertions profile, same coverage instrumentation) and every
+# input of the final corpora is replayed one at a time to find the slowest.
 # Works non-interactively (CI=true, no stdin). Installs cargo-fuzz if missing.
 set -euo pipefail
 exec </dev/null
@@ -56,7 +63,7 @@ EMPTY="$FUZZ_DIR/target/smoke-empty-input"
 TRIPLE="$(rustup run "$TOOLCHAIN" rustc -vV | sed -n 's/^host: //p')"
 
 failed=()
-summary=()
+declare -A stats problems
 for t in "${TARGETS[@]}"; do
     mkdir -p "$WORK/$t" "corpus/$t"
     log="$LOGS/$t.log"
@@ -77,9 +84,24 @@ for t in "${TARGETS[@]}"; do
     if grep -qE "deadly signal|ERROR: libFuzzer|ERROR: AddressSanitizer|ERROR: LeakSanitizer|out-of-memory|ALARM: working on the last Unit|panicked at" "$log"; then
         problem="${problem:+$problem, }$(grep -oE "deadly signal|out-of-memory|ALARM|ERROR: [A-Za-z]+|panicked at [^ ]+" "$log" | sort -u | tr '\n' ' ')"
     fi
+    if [ -n "$problem" ]; then
+        tail -40 "$log" >&2
+    fi
+    stats[$t]=$(printf 'execs=%-10s exec/s=%-7s peak_rss_mb=%-5s' "${execs:-?}" "${rate:-?}" "${rss:-?}")
+    problems[$t]="$problem"
+done
 
-    # Replay pass: time every input of the final corpus one by one (libFuzzer prints
-    # "Executed <file> in <N> ms"); the empty input first warms up the lazy statics.
+# Replay pass: time every input of the final corpora one by one (libFuzzer prints
+# "Executed <file> in <N> ms"); the empty input first warms up the lazy statics.
+TIME_SAN="${FUZZ_TIME_SANITIZER:-none}"
+if [ "$TIME_SAN" != address ]; then
+    echo "fuzz-smoke: rebuilding the fuzz targets with sanitizer '$TIME_SAN' to time the corpora..."
+    cargo "+$TOOLCHAIN" fuzz build --sanitizer "$TIME_SAN"
+fi
+summary=()
+for t in "${TARGETS[@]}"; do
+    log="$LOGS/$t.log"
+    problem="${problems[$t]}"
     bin="target/$TRIPLE/release/$t"
     slowest="n/a"
     if [ -x "$bin" ]; then
@@ -97,19 +119,17 @@ for t in "${TARGETS[@]}"; do
         fi
     fi
     corpus_n=$(find "$WORK/$t" "corpus/$t" -type f | wc -l)
-    line=$(printf '%-18s execs=%-10s exec/s=%-7s peak_rss_mb=%-5s corpus=%-5s slowest_ms=%s' \
-        "$t" "${execs:-?}" "${rate:-?}" "${rss:-?}" "$corpus_n" "${slowest%% *}")
+    line=$(printf '%-18s %s corpus=%-5s slowest_ms=%s' "$t" "${stats[$t]}" "$corpus_n" "${slowest%% *}")
     if [ -n "$problem" ]; then
         line="$line  FAILED: $problem (log: $log; artifacts: fuzz/artifacts/$t/)"
         failed+=("$t")
-        tail -40 "$log" >&2
     fi
     summary+=("$line")
     echo "$line"
 done
 
 echo
-echo "fuzz-smoke summary (${SECONDS_PER_TARGET}s per target, -rss_limit_mb=$RSS_MB -timeout=1):"
+echo "fuzz-smoke summary (${SECONDS_PER_TARGET}s per target, -rss_limit_mb=$RSS_MB -timeout=1; slowest input timed on the '$TIME_SAN' build):"
 printf '  %s\n' "${summary[@]}"
 if [ "${#failed[@]}" -gt 0 ]; then
     echo "fuzz-smoke: FAILED: ${failed[*]}" >&2

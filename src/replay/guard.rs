@@ -424,3 +424,226 @@ impl ReplayGuard {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::{Arc, Mutex};
+    use std::time::Duration;
+
+    use super::*;
+    use crate::DeliveryId;
+    use crate::replay::{MemoryStore, StoreFuture};
+
+    fn key(id: &str) -> ReplayKey {
+        ReplayKey::from_trusted_parts("t", "p", &DeliveryId::new(id).unwrap()).unwrap()
+    }
+
+    fn timing(
+        lease: u64,
+        retain: u64,
+        handler: u64,
+        store: u64,
+    ) -> Result<ReplayGuard, ConfigError> {
+        ReplayGuard::builder(MemoryStore::default())
+            .lease(Duration::from_secs(lease))
+            .retain(Duration::from_secs(retain))
+            .handler_timeout(Duration::from_secs(handler))
+            .store_timeout(Duration::from_secs(store))
+            .build()
+    }
+
+    #[test]
+    fn outcomes_count_only_2xx_true_and_ok_as_success() {
+        let response = |code: u16| http::Response::builder().status(code).body(()).unwrap();
+        assert!(response(200).succeeded() && response(204).succeeded());
+        assert!(!response(500).succeeded() && !response(409).succeeded());
+        assert!(http::StatusCode::ACCEPTED.succeeded());
+        assert!(!http::StatusCode::SERVICE_UNAVAILABLE.succeeded());
+        assert!(true.succeeded() && !false.succeeded());
+        assert!(Ok::<(), ()>(()).succeeded() && !Err::<(), ()>(()).succeeded());
+    }
+
+    #[test]
+    fn defaults_are_the_documented_ones() {
+        assert_eq!(DEFAULT_RETAIN, Duration::from_secs(259_200), "3 days");
+        let guard = ReplayGuard::builder(MemoryStore::default())
+            .build()
+            .unwrap();
+        let shown = format!("{guard:?}");
+        for field in [
+            "lease: 60s",
+            "retain: 259200s",
+            "handler_timeout: 30s",
+            "store_timeout: 2s",
+            "fail_open: false",
+        ] {
+            assert!(shown.contains(field), "{shown}");
+        }
+        let builder = ReplayGuard::builder(MemoryStore::default()).dangerous_fail_open();
+        assert!(format!("{builder:?}").contains("fail_open: true"));
+    }
+
+    #[test]
+    fn the_lease_must_outlast_the_handler_and_two_store_calls() {
+        // handler 10 s + 2 × store 2 s = 14 s.
+        assert_eq!(
+            timing(14, 100, 10, 2).err(),
+            Some(ConfigError::InvalidReplayTiming)
+        );
+        assert_eq!(
+            timing(13, 100, 10, 2).err(),
+            Some(ConfigError::InvalidReplayTiming)
+        );
+        assert!(timing(15, 100, 10, 2).is_ok());
+        // Retention may equal the lease, not undercut it.
+        assert!(timing(15, 15, 10, 2).is_ok());
+        assert_eq!(
+            timing(15, 14, 10, 2).err(),
+            Some(ConfigError::InvalidReplayTiming)
+        );
+        assert_eq!(
+            timing(15, 100, 0, 2).err(),
+            Some(ConfigError::InvalidReplayTiming)
+        );
+        assert_eq!(
+            timing(15, 100, 10, 0).err(),
+            Some(ConfigError::InvalidReplayTiming)
+        );
+    }
+
+    #[test]
+    fn retry_after_rounds_up_to_whole_seconds_and_at_least_one() {
+        let secs = |d: Duration| seconds_at_least_one(d).as_secs();
+        assert_eq!(secs(Duration::ZERO), 1);
+        assert_eq!(secs(Duration::from_millis(1)), 1);
+        assert_eq!(secs(Duration::from_secs(1)), 1);
+        assert_eq!(secs(Duration::from_millis(1_500)), 2);
+        assert_eq!(secs(Duration::from_secs(2)), 2);
+        assert_eq!(secs(Duration::from_nanos(3_000_000_001)), 4);
+        assert_eq!(
+            seconds_at_least_one(Duration::from_millis(2_500)).subsec_nanos(),
+            0
+        );
+    }
+
+    #[tokio::test]
+    async fn a_claim_dropped_unfinished_is_released_for_the_retry() {
+        let guard = ReplayGuard::builder(MemoryStore::default())
+            .build()
+            .unwrap();
+        let k = key("dropped");
+        let Admitted::Claimed(handle) = guard.claim(&k).await.unwrap() else {
+            panic!("first claim")
+        };
+        assert!(format!("{handle:?}").contains("t/p/dropped"));
+        assert!(matches!(
+            guard.claim(&k).await,
+            Err(Rejection::DeliveryInFlight { .. })
+        ));
+        drop(handle);
+        // The release runs on a spawned task; let it.
+        for _ in 0..100 {
+            tokio::task::yield_now().await;
+        }
+        assert!(matches!(guard.claim(&k).await, Ok(Admitted::Claimed(_))));
+    }
+
+    /// Fails the first `failures` completions, then succeeds; counts the calls.
+    struct FlakyComplete {
+        inner: MemoryStore,
+        failures: usize,
+        calls: AtomicUsize,
+    }
+
+    impl ReplayStore for FlakyComplete {
+        fn claim<'a>(&'a self, key: &'a ReplayKey, lease: Duration) -> StoreFuture<'a, Claim> {
+            self.inner.claim(key, lease)
+        }
+        fn complete<'a>(
+            &'a self,
+            key: &'a ReplayKey,
+            token: &'a ClaimToken,
+            retain: Duration,
+        ) -> StoreFuture<'a, bool> {
+            if self.calls.fetch_add(1, Ordering::SeqCst) < self.failures {
+                return Box::pin(async { Err(StoreError::Timeout) });
+            }
+            self.inner.complete(key, token, retain)
+        }
+        fn release<'a>(
+            &'a self,
+            key: &'a ReplayKey,
+            token: &'a ClaimToken,
+        ) -> StoreFuture<'a, bool> {
+            self.inner.release(key, token)
+        }
+    }
+
+    #[derive(Clone, Default)]
+    struct Captured(Arc<Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Captured {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// Runs one delivery through a guard whose store fails the first `failures` completions;
+    /// returns the completion calls, whether the id ended up done, and the log.
+    fn complete_with(failures: usize) -> (usize, bool, String) {
+        let log = Captured::default();
+        let writer = log.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .finish();
+        let store = Arc::new(FlakyComplete {
+            inner: MemoryStore::default(),
+            failures,
+            calls: AtomicUsize::new(0),
+        });
+        let guard = ReplayGuard::builder_shared(store.clone()).build().unwrap();
+        let k = key("flaky");
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .unwrap();
+        let done = tracing::subscriber::with_default(subscriber, || {
+            rt.block_on(async {
+                let ran = guard.run(&k, || async { true }).await.unwrap();
+                assert!(matches!(ran, Guarded::Ran(true)));
+                matches!(guard.claim(&k).await, Ok(Admitted::Duplicate))
+            })
+        });
+        let text = String::from_utf8(log.0.lock().unwrap().clone()).unwrap();
+        (store.calls.load(Ordering::SeqCst), done, text)
+    }
+
+    #[test]
+    fn a_failed_completion_is_retried_once_and_each_attempt_is_logged_for_what_it_is() {
+        let (calls, done, log) = complete_with(0);
+        assert_eq!((calls, done), (1, true));
+        assert!(!log.contains("completing the claim failed"), "{log}");
+
+        let (calls, done, log) = complete_with(1);
+        assert_eq!((calls, done), (2, true));
+        assert!(
+            log.contains("WARN") && log.contains("retrying once"),
+            "{log}"
+        );
+        assert!(!log.contains("unmarked"), "{log}");
+
+        let (calls, done, log) = complete_with(2);
+        assert_eq!((calls, done), (2, false));
+        assert_eq!(log.matches("retrying once").count(), 1, "{log}");
+        assert!(
+            log.contains("ERROR") && log.contains("unmarked until the lease ends"),
+            "{log}"
+        );
+    }
+}

@@ -294,3 +294,144 @@ impl ReplayStore for MemoryStore {
         Box::pin(async move { Ok(released) })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::hash::{BuildHasher, BuildHasherDefault, Hasher};
+    use std::time::Duration;
+
+    use super::*;
+    use crate::DeliveryId;
+    use crate::clock::ManualClock;
+
+    fn key(n: usize) -> ReplayKey {
+        let id = DeliveryId::new(&format!("id{n}")).unwrap();
+        ReplayKey::from_trusted_parts("t", "p", &id).unwrap()
+    }
+
+    #[test]
+    fn the_identity_hasher_passes_the_keyed_hash_through() {
+        let build = BuildHasherDefault::<IdentityHasher>::default();
+        let n: u128 = (7 << 64) | 0x1234_5678_9abc_def0;
+        assert_eq!(build.hash_one(n), 0x1234_5678_9abc_def0);
+        assert_ne!(build.hash_one(1u128), build.hash_one(2u128));
+        let bytes = |b: &[u8]| {
+            let mut h = IdentityHasher::default();
+            h.write(b);
+            h.finish()
+        };
+        assert_eq!(bytes(&[0x12, 0x34]), 0x1234);
+        assert_ne!(bytes(b"ab"), bytes(b"ba"));
+        // The ninth byte lands on the first one's bits, rotated all the way round: mixed in.
+        assert_eq!(bytes(&[0xff, 0, 0, 0, 0, 0, 0, 0, 0xff]), 0);
+    }
+
+    #[tokio::test]
+    async fn a_sweep_drops_exactly_the_expired_entries() {
+        let clock = ManualClock::default();
+        let store = MemoryStore::builder().clock(clock.clone()).build();
+        assert!(store.is_empty());
+        for n in 0..10 {
+            store.claim(&key(n), Duration::from_secs(10)).await.unwrap();
+        }
+        clock.advance(Duration::from_secs(5));
+        for n in 10..15 {
+            store.claim(&key(n), Duration::from_secs(10)).await.unwrap();
+        }
+        assert_eq!(store.len(), 15);
+        assert!(!store.is_empty());
+        clock.advance(Duration::from_secs(6)); // the first ten have expired
+        store.purge_expired();
+        assert_eq!(store.len(), 5);
+        for n in 10..15 {
+            assert!(matches!(
+                store.claim(&key(n), Duration::from_secs(10)).await.unwrap(),
+                Claim::InFlight { .. }
+            ));
+        }
+        clock.advance(Duration::from_secs(10));
+        store.purge_expired();
+        assert!(store.is_empty());
+    }
+
+    #[test]
+    fn the_entry_cap_is_set_by_count_or_by_bytes() {
+        let shown = |s: &MemoryStore| format!("{s:?}");
+        let store = MemoryStore::builder().max_entries(3_200).build();
+        assert!(
+            shown(&store).contains("max_entries: 3200"),
+            "{}",
+            shown(&store)
+        );
+        let store = MemoryStore::builder()
+            .max_bytes(BYTES_PER_ENTRY * 6_400)
+            .build();
+        assert!(
+            shown(&store).contains("max_entries: 6400"),
+            "{}",
+            shown(&store)
+        );
+        assert!(shown(&MemoryStore::default()).contains("max_entries: 1000000"));
+        assert!(shown(&store).contains("len: 0"));
+    }
+
+    #[tokio::test]
+    async fn an_in_flight_claim_reports_the_rest_of_its_lease() {
+        let clock = ManualClock::default();
+        let store = MemoryStore::builder().clock(clock.clone()).build();
+        store.claim(&key(1), Duration::from_secs(10)).await.unwrap();
+        clock.advance(Duration::from_secs(3));
+        let Claim::InFlight { remaining } =
+            store.claim(&key(1), Duration::from_secs(10)).await.unwrap()
+        else {
+            panic!("in flight")
+        };
+        assert_eq!(remaining, Duration::from_secs(7));
+    }
+
+    #[test]
+    fn keys_are_held_as_128_bit_hashes() {
+        let store = MemoryStore::default();
+        let hashes: Vec<Hash128> = (0..64).map(|n| store.locate(&key(n)).0).collect();
+        // Both halves are keyed hashes: neither is constant, and they differ from each other.
+        assert!(hashes.iter().any(|h| (h >> 64) != (hashes[0] >> 64)));
+        assert!(hashes.iter().any(|h| (*h as u64) != (hashes[0] as u64)));
+        assert!(hashes.iter().all(|h| (h >> 64) as u64 != *h as u64));
+    }
+
+    #[tokio::test]
+    async fn expired_entries_are_swept_after_sweep_every_inserts_into_their_shard() {
+        let clock = ManualClock::default();
+        let store = MemoryStore::builder().clock(clock.clone()).build();
+        let old = key(0);
+        store.claim(&old, Duration::from_secs(1)).await.unwrap();
+        let (old_hash, guard) = store.locate(&old);
+        let shard = (old_hash as usize) % SHARDS;
+        drop(guard);
+        clock.advance(Duration::from_secs(2));
+        let present =
+            |store: &MemoryStore| lock(&store.inner.shards[shard]).map.contains_key(&old_hash);
+        let mut n = 1;
+        let mut inserted = 1; // the expired claim itself
+        while inserted <= SWEEP_EVERY as usize {
+            let k = key(n);
+            n += 1;
+            let (hash, guard) = store.locate(&k);
+            drop(guard);
+            if (hash as usize) % SHARDS != shard {
+                continue;
+            }
+            assert!(
+                present(&store),
+                "swept after {inserted} inserts, before {SWEEP_EVERY}"
+            );
+            store.claim(&k, Duration::from_secs(60)).await.unwrap();
+            inserted += 1;
+        }
+        assert!(!present(&store), "not swept after {inserted} inserts");
+        assert_eq!(
+            lock(&store.inner.shards[shard]).map.len(),
+            SWEEP_EVERY as usize
+        );
+    }
+}
