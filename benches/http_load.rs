@@ -40,6 +40,14 @@
 //!   `actix-web` feature): comma-separated target list;
 //! - `HTTP_LOAD_SERVER_THREADS` (1): tokio worker threads of the axum server, and actix
 //!   workers; `HTTP_LOAD_CLIENT_THREADS` (1): tokio worker threads of the client;
+//! - `HTTP_LOAD_RATE` (0): when > 0, an open-loop run at this many requests per second in
+//!   total instead of as fast as the server answers: request `i` is due at `start + i / rate`,
+//!   sent on the next free connection, and its latency counts from when it was due if it
+//!   went out late because every connection was busy (a server that falls behind is charged
+//!   for the queue: no coordinated omission), else from when it was sent (tokio's timer
+//!   wakes on whole milliseconds; the client's oversleep is not the server's). This
+//!   compares latency at the same offered load, below both servers' capacity; a run whose
+//!   answered rate falls short of the offered one by more than 2 % is reported as saturated;
 //! - `HTTP_LOAD_MAX_RPS` (150000): sizes the pre-signed pool (or 2× the best rate seen, if
 //!   higher); running out is reported as an error.
 //!
@@ -83,6 +91,7 @@ struct Config {
     server_threads: usize,
     client_threads: usize,
     max_rps: f64,
+    rate: f64,
 }
 
 fn env<T: std::str::FromStr>(name: &str, default: T) -> T {
@@ -115,6 +124,7 @@ impl Config {
             server_threads: env("HTTP_LOAD_SERVER_THREADS", 1usize).max(1),
             client_threads: env("HTTP_LOAD_CLIENT_THREADS", 1usize).max(1),
             max_rps: env("HTTP_LOAD_MAX_RPS", 150_000.0),
+            rate: env("HTTP_LOAD_RATE", 0.0),
         }
     }
 }
@@ -594,11 +604,27 @@ struct ConnResult {
     transport_error: Option<String>,
 }
 
+/// The open-loop schedule shared by a run's connections: request `i` is due at
+/// `start + i × interval`.
+struct Schedule {
+    start: Instant,
+    interval: Duration,
+    next: AtomicU64,
+}
+
+impl Schedule {
+    fn take(&self) -> Instant {
+        let i = self.next.fetch_add(1, Ordering::Relaxed);
+        self.start + self.interval.mul_f64(i as f64)
+    }
+}
+
 async fn run_conn(
     addr: SocketAddr,
     pool: Arc<Pool>,
     measure_from: Instant,
     end: Instant,
+    schedule: Option<Arc<Schedule>>,
 ) -> ConnResult {
     let mut out = ConnResult::default();
     let stream = match tokio::net::TcpStream::connect(addr).await {
@@ -641,7 +667,24 @@ async fn run_conn(
             out.transport_error = Some(format!("ready: {e}"));
             break;
         }
-        let t0 = Instant::now();
+        let t0 = match &schedule {
+            Some(schedule) => {
+                let due = schedule.take();
+                if due >= end {
+                    break;
+                }
+                if due > Instant::now() {
+                    // Not yet due: wait. tokio's timer ticks in whole milliseconds, so count
+                    // from the actual send, not the client's oversleep.
+                    tokio::time::sleep_until(due.into()).await;
+                    Instant::now()
+                } else {
+                    // Overdue because every connection was busy: the queue is the server's.
+                    due
+                }
+            }
+            None => Instant::now(),
+        };
         let resp = match sender.send_request(req).await {
             Ok(r) => r,
             Err(e) => {
@@ -729,6 +772,11 @@ impl Bench {
 
     fn run_once(&self, target: Target, expected_rps: f64) -> RunResult {
         let cfg = &self.cfg;
+        let expected_rps = if cfg.rate > 0.0 {
+            cfg.rate * 1.05
+        } else {
+            expected_rps
+        };
         let needed = (expected_rps * (cfg.warmup + cfg.secs)).ceil() as usize + 1000;
         let (pool, signing) = self.pool(needed);
         let count = pool.deliveries.len();
@@ -743,9 +791,24 @@ impl Bench {
             server.threads.clone(),
             server.aux_threads.clone(),
         );
+        let schedule = (cfg.rate > 0.0).then(|| {
+            Arc::new(Schedule {
+                start: Instant::now(),
+                interval: Duration::from_secs_f64(1.0 / cfg.rate),
+                next: AtomicU64::new(0),
+            })
+        });
         let results: Vec<ConnResult> = self.client_rt.block_on(async {
             let tasks: Vec<_> = (0..cfg.conns)
-                .map(|_| tokio::spawn(run_conn(server.addr, pool.clone(), measure_from, end)))
+                .map(|_| {
+                    tokio::spawn(run_conn(
+                        server.addr,
+                        pool.clone(),
+                        measure_from,
+                        end,
+                        schedule.clone(),
+                    ))
+                })
                 .collect();
             let mut out = Vec::with_capacity(tasks.len());
             for t in tasks {
@@ -798,6 +861,14 @@ impl Bench {
             server_wait: cpu.map_or(f64::NAN, |c| window(c.server_wait, cfg.server_threads)),
             aux_us: cpu.map_or(f64::NAN, |c| c.aux_run as f64 / 1e3 / ok),
         };
+        if cfg.rate > 0.0 && result.rps < cfg.rate * 0.98 {
+            eprintln!(
+                "  warning: {} answered {:.0} req/s of the {:.0} offered: saturated, its latencies are queueing",
+                target.name(),
+                result.rps,
+                cfg.rate
+            );
+        }
         let aux = if server_has_aux(target) {
             format!(
                 " (aux {:.2}, {}+{} threads)",
@@ -863,6 +934,12 @@ fn main() {
         .enable_all()
         .build()
         .unwrap();
+    if cfg.rate > 0.0 {
+        println!(
+            "http_load: open loop at {:.0} req/s offered (latency counted from when each request was due)",
+            cfg.rate
+        );
+    }
     println!(
         "http_load: {} conns, {} s warm-up + {} s measured, {} reps, server {} worker thread(s), client {} worker thread(s), body {} B, {} cpus",
         cfg.conns,
