@@ -53,7 +53,7 @@ case "$scope" in
         ;;
     verify)
         files=(src/verify.rs src/scheme/mod.rs src/scheme/header.rs src/scheme/message.rs src/scheme/handshake.rs)
-        tests=(--lib --test core)
+        tests=(--lib --test core --test handshakes)
         ;;
     replay)
         files=(src/replay/guard.rs src/replay/memory.rs)

@@ -24,6 +24,7 @@ pub(crate) async fn timeout<F: Future>(limit: Duration, future: F) -> Result<F::
 }
 
 /// [`tokio::time::timeout_at`], without the timer when `future` is ready on its first poll.
+#[cfg_attr(not(feature = "pipeline"), allow(dead_code))]
 pub(crate) async fn timeout_at<F: Future>(
     deadline: Instant,
     future: F,

@@ -71,17 +71,17 @@ pub(crate) fn mac_prepared(
     tag
 }
 
-/// Compares `offered` with `expected` in constant time; a length other than `expected_len`
-/// never matches (lengths are public: they follow from the scheme).
+/// Compares `offered` with `expected` in constant time; an offered length other than
+/// `expected_len` never matches (lengths are public: they follow from the scheme), so an
+/// empty or short tag can never match an equally short signature. `expected` needs no
+/// length check of its own: `subtle`'s slice `ct_eq` is false whenever the lengths differ.
 pub(crate) fn ct_match(
     expected: &[u8],
     offered: Option<&[u8]>,
     expected_len: usize,
 ) -> subtle::Choice {
     match offered {
-        Some(sig) if sig.len() == expected_len && expected.len() == expected_len => {
-            expected.ct_eq(sig)
-        }
+        Some(sig) if sig.len() == expected_len => expected.ct_eq(sig),
         _ => subtle::Choice::from(0),
     }
 }
@@ -109,6 +109,8 @@ mod tests {
         assert!(!bool::from(ct_match(&[1; 20], Some(&[1; 20]), 32)));
         assert!(!bool::from(ct_match(&[1; 32], Some(&[1; 20]), 32)));
         assert!(!bool::from(ct_match(&[1; 32], None, 32)));
+        assert!(!bool::from(ct_match(&[1; 20], Some(&[1; 32]), 32)));
+        assert!(!bool::from(ct_match(&[1; 32], Some(&[2; 32]), 32)));
         assert!(bool::from(ct_match(&[1; 32], Some(&[1; 32]), 32)));
     }
 

@@ -4,6 +4,7 @@ mod canary;
 mod common;
 mod headers;
 mod mutations;
+mod reports;
 mod timestamps;
 #[path = "../support/vector_case.rs"]
 mod vector_case;
