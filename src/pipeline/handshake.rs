@@ -172,3 +172,71 @@ pub(crate) fn answer_post(
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use hmac::{Hmac, Mac};
+    use sha2::Sha256;
+
+    use super::*;
+    use crate::{Delivery, Provider, Signer};
+
+    /// HMAC-SHA256 straight from the `hmac` crate: the expected answers do not come from the
+    /// code under test.
+    fn hmac(key: &str, message: &str) -> Vec<u8> {
+        let mut mac = Hmac::<Sha256>::new_from_slice(key.as_bytes()).unwrap();
+        mac.update(message.as_bytes());
+        mac.finalize().into_bytes().to_vec()
+    }
+
+    fn parts(uri: &str) -> Parts {
+        http::Request::get(uri).body(()).unwrap().into_parts().0
+    }
+
+    fn body_json(response: &Response<Bytes>) -> serde_json::Value {
+        serde_json::from_slice(response.body()).unwrap()
+    }
+
+    #[test]
+    fn zoom_validation_answers_with_the_key_that_verified() {
+        // Two keys: the delivery is signed with the second, which must answer.
+        let verifier = Verifier::builder(Provider::Zoom)
+            .secrets(["zoom_old_secret", "zoom_new_secret"])
+            .build()
+            .unwrap();
+        let body = br#"{"event":"endpoint.url_validation","payload":{"plainToken":"qgg8vlvZRS6UYooatFL8Aw"}}"#;
+        let now = std::time::SystemTime::now();
+        let ts = now.duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+        let headers = Signer::new(Provider::Zoom, "zoom_new_secret")
+            .unwrap()
+            .sign(&Delivery::new(&body[..]).timestamp(ts))
+            .unwrap();
+        let mut head = parts("/webhook");
+        head.method = http::Method::POST;
+        head.headers = headers;
+        let verified = verifier.verify_parts(&head, body).unwrap();
+        let answer = answer_post(&verifier, &head, body, &verified).unwrap();
+        let expected = hex::encode(hmac("zoom_new_secret", "qgg8vlvZRS6UYooatFL8Aw"));
+        assert_eq!(
+            body_json(&answer),
+            serde_json::json!({"plainToken": "qgg8vlvZRS6UYooatFL8Aw", "encryptedToken": expected})
+        );
+    }
+
+    #[test]
+    fn x_crc_answers_with_the_first_key() {
+        let verifier = Verifier::builder(Provider::X)
+            .secrets(["x_consumer_secret", "x_next_secret"])
+            .build()
+            .unwrap();
+        let answer = answer_get(&verifier, &parts("/webhook?crc_token=abc123"), None).unwrap();
+        let expected = format!(
+            "sha256={}",
+            STANDARD.encode(hmac("x_consumer_secret", "abc123"))
+        );
+        assert_eq!(
+            body_json(&answer),
+            serde_json::json!({"response_token": expected})
+        );
+    }
+}
