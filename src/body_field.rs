@@ -181,6 +181,7 @@ impl<'de> Visitor<'de> for InnerSeed<'_> {
             id: None,
         };
         while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            // ct-lint: public (JSON keys: the scheme's field names, not the MAC)
             let slot = if key == self.0.signature {
                 Some(&mut raw.signature)
             } else if key == self.0.timestamp {

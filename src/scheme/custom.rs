@@ -695,9 +695,11 @@ fn body_json_layout(body: &RawBodyJson) -> Result<Layout, Invalid> {
     let signature = field(&body.signature_field, SIG, "e.g. \"signature\"")?;
     let timestamp = field(&body.timestamp_field, TS, "e.g. \"timestamp\"")?;
     let id = field(&body.id_field, ID, "e.g. \"token\"")?;
+    // ct-lint: public (field names from the scheme file)
     if timestamp == signature {
         return fail(TS, "must differ from signature_field");
     }
+    // ct-lint: public (field names from the scheme file)
     if id == signature || id == timestamp {
         return fail(ID, "must differ from signature_field and timestamp_field");
     }
