@@ -17,7 +17,9 @@ use http::{HeaderName, StatusCode};
 #[non_exhaustive]
 pub enum Rejection {
     /// The signature header is absent, or holds no signature of the scheme's own version
-    /// (`v1`, `sha256=`, …). Other versions (`v0`, `sha1=`) are never a fallback. 401.
+    /// (`v1`, `sha256=`, …). Other versions (`v0`, `sha1=`) are never a fallback. For a
+    /// scheme whose signature travels in the JSON body (Mailgun), the body has no signature
+    /// object, or the object no signature field. 401.
     #[error("no signature of the expected scheme")]
     MissingSignature,
     /// A header the scheme needs (timestamp, delivery id, token) is absent. 401.
@@ -41,7 +43,12 @@ pub enum Rejection {
     #[error("timestamp outside the tolerance window")]
     TimestampOutOfWindow,
     /// The signature is valid but a field the scheme reads from the body is missing or
-    /// malformed (e.g. Linear's `webhookTimestamp`), or a form body cannot be decoded. 400.
+    /// malformed (e.g. Linear's `webhookTimestamp`), or a form body cannot be decoded. For a
+    /// scheme whose signature travels in the JSON body (Mailgun), checked before the
+    /// signature: the body is not one JSON object, a key repeats at its top level or in the
+    /// signature object, a field of that object is absent or not a string, the timestamp is
+    /// not canonical decimal, the signature is not lower-case hex, or the token is not
+    /// `[A-Za-z0-9_:-]{1,256}`. 400.
     #[error("malformed payload")]
     MalformedPayload,
     /// The body is larger than the configured cap. 413.

@@ -139,6 +139,11 @@ providers! {
     /// SendGrid Event Webhook (feature `ecdsa`): ECDSA P-256 over `{timestamp}{body}`, DER
     /// signature in base64; public key as base64 DER SubjectPublicKeyInfo.
     Sendgrid => "sendgrid", sendgrid;
+    /// Mailgun: no header; the JSON body carries
+    /// `"signature": {"timestamp", "token", "signature"}`, HMAC-SHA256 hex over
+    /// `{timestamp}{token}`. **The body is not signed** (Mailgun's design): only the timestamp
+    /// and the token are authenticated; the token is the delivery id (nonce).
+    Mailgun => "mailgun", mailgun;
 }
 
 impl fmt::Display for Provider {

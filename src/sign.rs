@@ -11,7 +11,9 @@ use http::{HeaderMap, HeaderValue, Method, Request};
 use crate::crypto;
 use crate::error::ConfigError;
 use crate::provider::Provider;
-use crate::scheme::{Algorithm, Encoding, Layout, MessageInput, Part, Scheme, TimestampSource};
+use crate::scheme::{
+    Algorithm, Encoding, Layout, MessageInput, Part, Scheme, TimestampSource, object_fields,
+};
 use crate::secret::{Secret, SecretKind};
 use crate::twilio;
 use crate::verify::parse_origin;
@@ -146,8 +148,56 @@ impl Signer {
         Ok(Self { scheme, secret })
     }
 
-    /// The headers to send with `delivery`.
+    /// The headers to send with `delivery`, whose body is sent unchanged.
+    ///
+    /// A scheme whose signature travels inside the body (Mailgun, see
+    /// [`Scheme::signature_in_body`]) has no such headers: for it this returns
+    /// [`ConfigError::InvalidDelivery`]; use [`sign_with_body`](Self::sign_with_body) or
+    /// [`request`](Self::request).
     pub fn sign(&self, delivery: &Delivery) -> Result<HeaderMap, ConfigError> {
+        if self.scheme.signature_in_body() {
+            return Err(ConfigError::InvalidDelivery(
+                "this scheme signs inside the body: use sign_with_body or request",
+            ));
+        }
+        self.sign_with_body(delivery).map(|(headers, _)| headers)
+    }
+
+    /// The headers and the body to send for `delivery`: for every scheme.
+    ///
+    /// For header schemes the body is `delivery`'s, unchanged. For a scheme whose signature
+    /// travels in the body (Mailgun), the delivery's body must be a JSON object without the
+    /// signature object (e.g. `{"event-data": {…}}`); the returned body is that object with
+    /// the signature object added as its first member, e.g.
+    /// `{"signature":{"timestamp":"…","token":"…","signature":"…"},"event-data":{…}}`. The
+    /// delivery's [`id`](Delivery::id) is the token (the nonce, and the delivery id), and is
+    /// required.
+    ///
+    /// ```
+    /// use hookguard::{Delivery, Provider, Signer, Verifier};
+    /// use http::{Method, Uri};
+    /// use std::time::{Duration, UNIX_EPOCH};
+    ///
+    /// let signer = Signer::new(Provider::Mailgun, "key-3ax6xnjp29jd6fds4gc373sgvjxteol0")?;
+    /// let delivery = Delivery::new(&br#"{"event-data":{"event":"delivered"}}"#[..])
+    ///     .id("5egbgr1vjgqxtrnp65xfznchgdccwh5d6i09vijqi3whgowmn6")
+    ///     .timestamp(1403645220);
+    /// let (headers, body) = signer.sign_with_body(&delivery)?;
+    /// assert!(headers.is_empty());
+    /// assert_eq!(
+    ///     body,
+    ///     &br#"{"signature":{"timestamp":"1403645220","token":"5egbgr1vjgqxtrnp65xfznchgdccwh5d6i09vijqi3whgowmn6","signature":"9cfc5c41582e51246e73c88d34db3af0a3a2692a76fbab81492842f000256d33"},"event-data":{"event":"delivered"}}"#[..]
+    /// );
+    ///
+    /// let verifier = Verifier::builder(Provider::Mailgun)
+    ///     .secret("key-3ax6xnjp29jd6fds4gc373sgvjxteol0")
+    ///     .build()?;
+    /// let now = UNIX_EPOCH + Duration::from_secs(1403645230);
+    /// let ok = verifier.verify_at(&Method::POST, &Uri::from_static("/mg"), &headers, &body, now)?;
+    /// assert_eq!(ok.delivery_id().as_str(), "5egbgr1vjgqxtrnp65xfznchgdccwh5d6i09vijqi3whgowmn6");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn sign_with_body(&self, delivery: &Delivery) -> Result<(HeaderMap, Bytes), ConfigError> {
         let scheme = &self.scheme;
         let unit = match &scheme.timestamp {
             Some(TimestampSource::Header(_, unit) | TimestampSource::SignatureParam(unit)) => {
@@ -166,8 +216,8 @@ impl Signer {
             }
             None => String::new(),
         };
-        let id = match &scheme.id_header {
-            Some(_) => {
+        let id = match scheme.id_header.is_some() || scheme.signature_in_body() {
+            true => {
                 let id = delivery.id.as_deref().ok_or(ConfigError::InvalidDelivery(
                     "this scheme signs a delivery id",
                 ))?;
@@ -176,7 +226,7 @@ impl Signer {
                 ))?;
                 id
             }
-            None => "",
+            false => "",
         };
         let needs_url = scheme
             .message
@@ -210,7 +260,21 @@ impl Signer {
         };
 
         let signature = self.signature(&input)?;
+        if let Some(fields) = object_fields(&scheme.layout) {
+            let body = insert_signature_object(
+                &delivery.body,
+                fields,
+                [
+                    (fields.timestamp, &ts_text),
+                    (fields.id, id),
+                    (fields.signature, &signature),
+                ],
+            )?;
+            return Ok((HeaderMap::new(), body));
+        }
         let value = match &scheme.layout {
+            // Returned above, with the signature inside the body.
+            Layout::BodyJson { .. } => String::new(),
             Layout::Single { prefix } => format!("{prefix}{signature}"),
             Layout::List {
                 item_sep,
@@ -236,18 +300,21 @@ impl Signer {
         if let Some(TimestampSource::Header(name, _)) = &scheme.timestamp {
             headers.insert(name.clone(), header_value(&ts_text)?);
         }
-        headers.insert(scheme.signature_header.clone(), header_value(&value)?);
-        Ok(headers)
+        if let Some(name) = &scheme.signature_header {
+            headers.insert(name.clone(), header_value(&value)?);
+        }
+        Ok((headers, delivery.body.clone()))
     }
 
-    /// A complete signed request: `delivery`'s method, URL and body, the signature headers,
-    /// and `content-type: application/json` unless the scheme signs form parameters.
+    /// A complete signed request: `delivery`'s method and URL, the body and headers of
+    /// [`sign_with_body`](Self::sign_with_body), and `content-type: application/json` unless
+    /// the scheme signs form parameters.
     pub fn request(&self, delivery: &Delivery) -> Result<Request<Bytes>, ConfigError> {
         let url = delivery
             .url
             .as_deref()
             .ok_or(ConfigError::InvalidDelivery("a request needs a URL"))?;
-        let headers = self.sign(delivery)?;
+        let (headers, body) = self.sign_with_body(delivery)?;
         let form = self
             .scheme
             .message
@@ -263,7 +330,7 @@ impl Signer {
             .method(delivery.method.clone())
             .uri(url)
             .header(http::header::CONTENT_TYPE, content_type)
-            .body(delivery.body.clone())
+            .body(body)
             .map_err(|_| ConfigError::InvalidDelivery("invalid URL"))?;
         request.headers_mut().extend(headers);
         Ok(request)
@@ -307,6 +374,43 @@ impl Signer {
                 .map_err(|_| ConfigError::InvalidDelivery("token must be UTF-8"))?,
         })
     }
+}
+
+/// `body` (a JSON object without the signature object) with the signature object added as
+/// its first member. Only bytes are inserted: the caller's members keep their exact text.
+fn insert_signature_object(
+    body: &[u8],
+    fields: crate::body_field::ObjectFields<'_>,
+    members: [(&str, &str); 3],
+) -> Result<Bytes, ConfigError> {
+    if !crate::body_field::is_unsigned_object(body, fields) {
+        return Err(ConfigError::InvalidDelivery(
+            "the body must be one JSON object without the signature object",
+        ));
+    }
+    let json = |s: &str| serde_json::to_string(s).unwrap_or_default();
+    let mut object = format!("{}:{{", json(fields.object));
+    for (i, (name, value)) in members.iter().enumerate() {
+        if i > 0 {
+            object.push(',');
+        }
+        object.push_str(&json(name));
+        object.push(':');
+        object.push_str(&json(value));
+    }
+    object.push('}');
+    let is_space = |b: &u8| matches!(b, b' ' | b'\t' | b'\n' | b'\r');
+    // A valid object starts with `{` after optional white space.
+    let open = body.iter().position(|b| !is_space(b)).unwrap_or(0) + 1;
+    let empty = body[open..].iter().find(|b| !is_space(b)) == Some(&b'}');
+    let mut out = Vec::with_capacity(body.len() + object.len() + 1);
+    out.extend_from_slice(&body[..open]);
+    out.extend_from_slice(object.as_bytes());
+    if !empty {
+        out.push(b',');
+    }
+    out.extend_from_slice(&body[open..]);
+    Ok(Bytes::from(out))
 }
 
 fn parse_origin_prefix(url: &str) -> Result<(), ConfigError> {

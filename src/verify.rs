@@ -13,8 +13,8 @@ use crate::crypto;
 use crate::error::{ConfigError, Rejection};
 use crate::provider::Provider;
 use crate::scheme::{
-    Algorithm, MessageInput, Part, Scheme, TimestampSource, Unit, one_header, parse_signatures,
-    timestamp,
+    Algorithm, MessageInput, Part, Scheme, TimestampSource, Unit, body_signature, one_header,
+    parse_body_signature, parse_signatures, timestamp,
 };
 use crate::secret::{KeyId, Keyring, Secret, SecretKind};
 use crate::twilio;
@@ -53,7 +53,8 @@ impl Verified {
     }
 
     /// The id to deduplicate on. It always comes from signed material: the signed id header
-    /// where the scheme has one (`webhook-id`), else `sha256:` + the hex SHA-256 of the body.
+    /// where the scheme has one (`webhook-id`), the signed token of a body-carried signature
+    /// (Mailgun), else `sha256:` + the hex SHA-256 of the body.
     pub fn delivery_id(&self) -> &DeliveryId {
         &self.delivery_id
     }
@@ -235,9 +236,18 @@ impl Verifier {
     ) -> Result<Verified, Rejection> {
         let inner = &*self.inner;
         let scheme = &inner.scheme;
-        let sig_header = &scheme.signature_header;
-        let sig_value = one_header(headers, sig_header)?.ok_or(Rejection::MissingSignature)?;
-        let parsed = parse_signatures(scheme, sig_value)?;
+        let body_object;
+        let parsed = match &scheme.signature_header {
+            Some(sig_header) => {
+                let sig_value =
+                    one_header(headers, sig_header)?.ok_or(Rejection::MissingSignature)?;
+                parse_signatures(scheme, sig_value)?
+            }
+            None => {
+                body_object = body_signature(&scheme.layout, body)?;
+                parse_body_signature(scheme, &body_object)?
+            }
+        };
 
         let mut header_ts: Option<(i64, Unit)> = None;
         let mut ts_text = "";
@@ -252,9 +262,9 @@ impl Verifier {
             Some(TimestampSource::SignatureParam(unit)) => {
                 ts_text = parsed
                     .timestamp
-                    .ok_or_else(|| Rejection::MalformedHeader(sig_header.clone()))?;
-                let ts = timestamp::parse(ts_text, *unit)
-                    .ok_or_else(|| Rejection::MalformedHeader(sig_header.clone()))?;
+                    .ok_or_else(|| scheme.malformed_signature())?;
+                let ts =
+                    timestamp::parse(ts_text, *unit).ok_or_else(|| scheme.malformed_signature())?;
                 header_ts = Some((ts, *unit));
             }
             Some(TimestampSource::BodyJsonField(..)) | None => {}
@@ -269,7 +279,13 @@ impl Verifier {
                 }
                 Some(id)
             }
-            None => None,
+            // A body-carried signature's id field (Mailgun's token): signed, a nonce, and the
+            // only replay key (the body is not signed, so its digest would not do).
+            None => match parsed.id {
+                Some(id) if valid_id(id) => Some(id),
+                Some(_) => return Err(scheme.malformed_signature()),
+                None => None,
+            },
         };
 
         let url = match &inner.public_origin {

@@ -210,6 +210,78 @@ fn twilio_official_vector_through_the_cli() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
 }
 
+/// Mailgun has no signature header: `sign` prints the signed body (the input JSON object
+/// with the signature object added), and `verify` reads it like any body. The values are
+/// mailgun-php's `testVerifyWebhookGood` vector.
+#[test]
+fn mailgun_signs_into_the_body_and_verifies_through_the_cli() {
+    let key = "key-3ax6xnjp29jd6fds4gc373sgvjxteol0";
+    let token = "5egbgr1vjgqxtrnp65xfznchgdccwh5d6i09vijqi3whgowmn6";
+    let input = br#"{"event-data":{"event":"delivered"}}"#;
+    let signed = run(
+        &[
+            "sign",
+            "--provider",
+            "mailgun",
+            "--secret",
+            key,
+            "--id",
+            token,
+            "--timestamp",
+            "1403645220",
+        ],
+        input,
+    );
+    assert!(signed.status.success(), "{}", text(&signed.stderr));
+    let body = signed.stdout;
+    assert_eq!(
+        text(&body),
+        format!(
+            r#"{{"signature":{{"timestamp":"1403645220","token":"{token}","signature":"9cfc5c41582e51246e73c88d34db3af0a3a2692a76fbab81492842f000256d33"}},"event-data":{{"event":"delivered"}}}}"#
+        )
+    );
+    let verify = |provider: &[&str], now: &str, body: &[u8]| {
+        let mut args = vec!["verify"];
+        args.extend_from_slice(provider);
+        args.extend_from_slice(&["--secret", key, "--now", now]);
+        run(&args, body)
+    };
+    let scheme_file = manifest_path("tests/schemes/mailgun.toml");
+    for provider in [
+        &["--provider", "mailgun"][..],
+        &["--scheme-file", &scheme_file],
+    ] {
+        let ok = verify(provider, "1403645230", &body);
+        assert_eq!(ok.status.code(), Some(0), "{}", text(&ok.stderr));
+        assert_eq!(text(&ok.stdout).trim(), format!("ok {token}"));
+        let stale = verify(provider, "1403645521", &body);
+        assert_eq!(stale.status.code(), Some(1));
+        assert_eq!(text(&stale.stderr).trim(), "timestamp_out_of_window");
+        let forged = text(&body).replace(&token[..4], "6egb");
+        let out = verify(provider, "1403645230", forged.as_bytes());
+        assert_eq!(text(&out.stderr).trim(), "signature_mismatch");
+        let out = verify(provider, "1403645230", input);
+        assert_eq!(text(&out.stderr).trim(), "missing_signature");
+    }
+    // A body that already carries a signature object, or is not a JSON object: exit 2.
+    for bad in [&body[..], b"[1]"] {
+        let out = run(
+            &[
+                "sign",
+                "--provider",
+                "mailgun",
+                "--secret",
+                key,
+                "--id",
+                token,
+            ],
+            bad,
+        );
+        assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+        assert!(!text(&out.stderr).contains(key));
+    }
+}
+
 fn manifest_path(rel: &str) -> String {
     format!("{}/{rel}", env!("CARGO_MANIFEST_DIR"))
 }

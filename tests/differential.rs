@@ -21,6 +21,20 @@
 //! | signature without its `=` padding | rejects (text compare) | rejects (padded base64 only) |
 //! | non-UTF-8 body | rejects (`InvalidPayload`), cannot sign either | accepts (signs bytes) |
 //!
+//! Mailgun (`mailgun_*` below) has no Rust SDK to run; its oracle is the official Go SDK's
+//! `VerifyWebhookSignature` (mailgun-go `webhooks.go`) transcribed here: decode the JSON body
+//! into `{"signature": {"timestamp", "token", "signature"}}` (string fields), HMAC-SHA256 over
+//! `timestamp + token` with the signing key, `hex.DecodeString` the signature, compare
+//! lengths then bytes. Go's `encoding/json` is laxer than hookguard in the ways below (only
+//! hookguard is asserted on for these):
+//!
+//! | input | oracle (mailgun-go algorithm) | hookguard |
+//! |---|---|---|
+//! | signature in upper-case hex | **accepts** (`hex.DecodeString` takes both cases) | rejects (`malformed_payload`): one spelling per MAC |
+//! | duplicate `token` (valid one last) / duplicate `signature` object | **accepts** (the last one wins) | rejects (`malformed_payload`) |
+//! | timestamp `0ts` / `+ts` signed over that text | **accepts** (no canonical-decimal rule; no window either) | rejects (`malformed_payload`) |
+//! | stale timestamp | **accepts** (no window in the SDK) | rejects (`timestamp_out_of_window`) |
+//!
 //! Each property runs proptest's default case count (256), overridable with `PROPTEST_CASES`.
 
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -301,5 +315,143 @@ proptest! {
         let got = hg_verify(&inp.verifier(), &h, &raw);
         prop_assert!(got.is_ok(), "{}", code(&got));
         prop_assert!(inp.oracle().verify(&raw, &h).is_err());
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Mailgun against the official Go SDK's verification algorithm, transcribed.
+
+/// mailgun-go `VerifyWebhookSignature` over a JSON body: `Some(verified)`, or `None` when the
+/// body does not decode (Go's `json.Unmarshal` takes the last of duplicate keys, as
+/// serde_json's `Value` does).
+fn mailgun_go_verify(key: &str, body: &[u8]) -> Option<bool> {
+    let v: serde_json::Value = serde_json::from_slice(body).ok()?;
+    let sig = v.get("signature")?;
+    let field = |name: &str| sig.get(name).map_or(Some(""), |f| f.as_str());
+    let (ts, token, signature) = (field("timestamp")?, field("token")?, field("signature")?);
+    let mut mac = Hmac::<Sha256>::new_from_slice(key.as_bytes()).unwrap();
+    mac.update(ts.as_bytes());
+    mac.update(token.as_bytes());
+    let calculated = mac.finalize().into_bytes();
+    let offered = hex::decode(signature).ok()?;
+    Some(offered.len() == calculated.len() && offered[..] == calculated[..])
+}
+
+fn mailgun_hex(key: &str, ts: &str, token: &str) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(key.as_bytes()).unwrap();
+    mac.update(format!("{ts}{token}").as_bytes());
+    hex::encode(mac.finalize().into_bytes())
+}
+
+fn mailgun_body(ts: &str, token: &str, sig: &str, event: &str) -> Vec<u8> {
+    format!(
+        r#"{{"signature":{{"timestamp":"{ts}","token":"{token}","signature":"{sig}"}},"event-data":{event}}}"#
+    )
+    .into_bytes()
+}
+
+fn mailgun_verify(key: &str, body: &[u8], now: i64) -> Result<Verified, Rejection> {
+    Verifier::builder(Provider::Mailgun)
+        .secret(key)
+        .build()
+        .unwrap()
+        .verify_at(
+            &Method::POST,
+            &Uri::from_static("/webhook"),
+            &HeaderMap::new(),
+            body,
+            UNIX_EPOCH + std::time::Duration::from_secs(now as u64),
+        )
+}
+
+fn mailgun_input() -> impl Strategy<Value = (String, String, i64, String)> {
+    (
+        "key-[a-z0-9]{32}",
+        "[a-z0-9]{50}",
+        1_000_000_000i64..4_000_000_000,
+        "\\{\"event\":\"[a-z]{1,12}\",\"id\":\"[A-Za-z0-9]{1,22}\"\\}",
+    )
+}
+
+proptest! {
+    /// The SDK's algorithm accepts what hookguard signs, and hookguard accepts a body built
+    /// and signed by hand the SDK's way, with the token as the delivery id.
+    #[test]
+    fn mailgun_sdk_algorithm_and_hookguard_agree_on_valid_deliveries(
+        (key, token, ts, event) in mailgun_input(),
+    ) {
+        let (_, signed) = Signer::new(Provider::Mailgun, &key)
+            .unwrap()
+            .sign_with_body(
+                &Delivery::new(format!(r#"{{"event-data":{event}}}"#).into_bytes())
+                    .id(token.clone())
+                    .timestamp(ts),
+            )
+            .unwrap();
+        prop_assert_eq!(mailgun_go_verify(&key, &signed), Some(true));
+        let by_hand = mailgun_body(&ts.to_string(), &token, &mailgun_hex(&key, &ts.to_string(), &token), &event);
+        prop_assert_eq!(&signed[..], &by_hand[..]);
+        let got = mailgun_verify(&key, &by_hand, ts).unwrap();
+        prop_assert_eq!(got.delivery_id().as_str(), token.as_str());
+        prop_assert_eq!(got.timestamp(), Some(ts));
+    }
+
+    /// Changed token, timestamp or signature, or another key: both refuse.
+    #[test]
+    fn mailgun_sdk_algorithm_and_hookguard_agree_on_forgeries(
+        (key, token, ts, event) in mailgun_input(),
+        which in 0usize..4,
+        at in any::<Index>(),
+    ) {
+        let ts_text = ts.to_string();
+        let sig = mailgun_hex(&key, &ts_text, &token);
+        let (key2, body) = match which {
+            0 => {
+                let i = at.index(token.len());
+                let c = if &token[i..=i] == "z" { "y" } else { "z" };
+                let other = format!("{}{c}{}", &token[..i], &token[i + 1..]);
+                (key.clone(), mailgun_body(&ts_text, &other, &sig, &event))
+            }
+            1 => (key.clone(), mailgun_body(&(ts + 1).to_string(), &token, &sig, &event)),
+            2 => {
+                let i = at.index(sig.len());
+                let c = if &sig[i..=i] == "0" { "1" } else { "0" };
+                let other = format!("{}{c}{}", &sig[..i], &sig[i + 1..]);
+                (key.clone(), mailgun_body(&ts_text, &token, &other, &event))
+            }
+            _ => (format!("{key}x"), mailgun_body(&ts_text, &token, &sig, &event)),
+        };
+        prop_assert_eq!(mailgun_go_verify(&key2, &body), Some(false));
+        let got = mailgun_verify(&key2, &body, ts);
+        prop_assert_eq!(code(&got), "signature_mismatch");
+    }
+
+    /// Where the SDK's algorithm is laxer (see the table at the top): hookguard refuses.
+    #[test]
+    fn mailgun_where_the_sdk_algorithm_is_laxer_hookguard_refuses(
+        (key, token, ts, event) in mailgun_input(),
+    ) {
+        let ts_text = ts.to_string();
+        let sig = mailgun_hex(&key, &ts_text, &token);
+        prop_assume!(sig.bytes().any(|b| b.is_ascii_alphabetic()));
+        let upper = mailgun_body(&ts_text, &token, &sig.to_uppercase(), &event);
+        let zero = format!("0{ts_text}");
+        let leading_zero = mailgun_body(&zero, &token, &mailgun_hex(&key, &zero, &token), &event);
+        let dup_token = format!(
+            r#"{{"signature":{{"timestamp":"{ts_text}","token":"x","token":"{token}","signature":"{sig}"}},"event-data":{event}}}"#
+        )
+        .into_bytes();
+        for (body, code_wanted) in [
+            (upper, "malformed_payload"),
+            (leading_zero, "malformed_payload"),
+            (dup_token, "malformed_payload"),
+        ] {
+            prop_assert_eq!(mailgun_go_verify(&key, &body), Some(true));
+            let got = mailgun_verify(&key, &body, ts);
+            prop_assert_eq!(code(&got), code_wanted);
+        }
+        let valid = mailgun_body(&ts_text, &token, &sig, &event);
+        prop_assert_eq!(mailgun_go_verify(&key, &valid), Some(true));
+        prop_assert_eq!(code(&mailgun_verify(&key, &valid, ts + 301)), "timestamp_out_of_window");
     }
 }

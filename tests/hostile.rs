@@ -30,7 +30,14 @@
 //! form parameters (`%2B` → `%2b`: Twilio signs decoded parameters); re-signing at instants the
 //! signer cannot express, or that do not change the signed headers (a body timestamp); cross
 //! checks between presets with the same construction, header names and test key (Svix and its
-//! customers).
+//! customers); body flips of Mailgun outside its body's signature object (Mailgun signs only
+//! the timestamp and the token: its event data is not signed, by the provider's design).
+//!
+//! Mailgun has no signature header: its signature, timestamp and token are string fields of
+//! the body's `signature` object. Its variants are the same kinds applied to that object
+//! (flips, truncations, other algorithms, the signature moved to headers or to a legacy form
+//! body, duplicated objects and fields, extreme timestamps with the original and a re-signed
+//! MAC, non-ASCII and oversized fields, other keys, other presets' verifiers).
 //!
 //! Sizes: a release build runs 10 000 deliveries with every bit flip (millions of variants,
 //! about a minute on 2 cores) and a 20 000-request sample through the tower service (in-memory,
@@ -526,25 +533,40 @@ struct Base {
     ts: i64,
     ts_text: String,
     body: Vec<u8>,
+    /// The body given to the signer (Mailgun: without the signature object; else `body`).
+    unsigned: Vec<u8>,
     headers: HeaderMap,
+    /// Mailgun (no signature header): `x-mailgun-signature`, a foreign name the downgrades
+    /// move its signature to.
     sig_name: HeaderName,
-    /// Where the encoded signature starts in the signature header's value.
+    /// Where the encoded signature starts in the signature header's value (Mailgun: in the
+    /// signed body).
     sig_at: usize,
     enc: Enc,
     /// The decoded signature (the token's bytes for plain-token presets).
     sig: Vec<u8>,
-    other_headers: Option<HeaderMap>,
+    /// The delivery signed with another key: headers and body.
+    other_signed: Option<(HeaderMap, Vec<u8>)>,
     model: Option<(Info, KeyMat)>,
     /// How far outside the window the out-of-window timestamps are: 1 s on the fixed clock,
     /// an hour on the wall clock (which moves while the tower sample runs).
     margin: i64,
 }
 
-fn sign_with(p: Provider, secret: &str, id: &str, ts: i64, body: &[u8]) -> Option<HeaderMap> {
-    Signer::new(p, secret)
+/// The headers and the body to send (Mailgun: `body` with the signature object added).
+fn sign_with(
+    p: Provider,
+    secret: &str,
+    id: &str,
+    ts: i64,
+    body: &[u8],
+) -> Option<(HeaderMap, Vec<u8>)> {
+    let delivery = Delivery::new(body.to_vec()).id(id).timestamp(ts).url(url());
+    let (headers, body) = Signer::new(p, secret)
         .ok()?
-        .sign(&Delivery::new(body.to_vec()).id(id).timestamp(ts).url(url()))
-        .ok()
+        .sign_with_body(&delivery)
+        .ok()?;
+    Some((headers, body.to_vec()))
 }
 
 /// A valid delivery `n` of `p` signed at `ts`. Falls back to the preset's sample body and the
@@ -558,24 +580,32 @@ fn base(p: Provider, index: usize, n: usize, ts: i64, margin: i64, v: &Verifier)
         .map(|b| b.replace(&ms(common::TS), &ms(ts)).into_bytes())
         .unwrap_or_else(|_| sample.clone());
     let verifies = |body: &[u8], ts: i64| {
-        let h = sign_with(p, k.sign, &id, ts, body)?;
-        common::check(v, &h, body, common::at(ts))
+        let (h, signed) = sign_with(p, k.sign, &id, ts, body)?;
+        common::check(v, &h, &signed, common::at(ts))
             .is_ok()
-            .then_some(h)
+            .then_some((h, signed))
     };
-    let (ts, body, headers) = match verifies(&unique, ts) {
-        Some(h) => (ts, unique, h),
+    let (ts, unsigned, body, headers) = match verifies(&unique, ts) {
+        Some((h, signed)) => (ts, unique, signed, h),
         None => {
-            let h = verifies(&sample, common::TS)
+            let (h, signed) = verifies(&sample, common::TS)
                 .unwrap_or_else(|| panic!("{p}: the sample delivery does not verify"));
-            (common::TS, sample, h)
+            (common::TS, sample, signed, h)
         }
     };
-    let sig_name = common::signature_header(p);
-    let value = headers[&sig_name].to_str().unwrap().to_owned();
-    let sig_at = value.len() - common::signature_len(p);
-    let (enc, sig) = detect_encoding(p, &value[sig_at..]);
-    let other_headers = sign_with(p, &other_sign(p), &id, ts, &body);
+    let (sig_name, sig_at, enc, sig) = if common::in_body(p) {
+        let at = common::body_signature_range(&body);
+        let text = std::str::from_utf8(&body[at.clone()]).unwrap();
+        let name = HeaderName::from_static("x-mailgun-signature");
+        (name, at.start, Enc::Hex, hex::decode(text).unwrap())
+    } else {
+        let sig_name = common::signature_header(p);
+        let value = headers[&sig_name].to_str().unwrap().to_owned();
+        let sig_at = value.len() - common::signature_len(p);
+        let (enc, sig) = detect_encoding(p, &value[sig_at..]);
+        (sig_name, sig_at, enc, sig)
+    };
+    let other_signed = sign_with(p, &other_sign(p), &id, ts, &unsigned);
     let ts_text = ts.to_string();
     let model = model(p).map(|i| {
         let key = key_material(p, k.sign);
@@ -603,12 +633,13 @@ fn base(p: Provider, index: usize, n: usize, ts: i64, margin: i64, v: &Verifier)
         ts,
         ts_text,
         body,
+        unsigned,
         headers,
         sig_name,
         sig_at,
         enc,
         sig,
-        other_headers,
+        other_signed,
         model,
         margin,
     }
@@ -786,13 +817,13 @@ fn swapped(s: &mut impl Sink, b: &Base) {
         b.headers.clone(),
         None,
     );
-    if let Some(h) = &b.other_headers {
+    if let Some((h, body)) = &b.other_signed {
         s.variant(
             "swap: signed with another key",
             Target::Right,
             b,
             h.clone(),
-            None,
+            Some(body.clone()),
         );
     }
 }
@@ -1089,14 +1120,14 @@ fn extremes(s: &mut impl Sink, b: &Base) {
         i64::MAX / 1000,
         i64::MAX,
     ] {
-        match sign_with(b.p, k.sign, &b.id, t, &b.body) {
-            Some(h) if h == b.headers => s.exclude(EXCL_UNSIGNED_TS),
-            Some(h) => s.variant(
+        match sign_with(b.p, k.sign, &b.id, t, &b.unsigned) {
+            Some((h, body)) if h == b.headers && body == b.body => s.exclude(EXCL_UNSIGNED_TS),
+            Some((h, body)) => s.variant(
                 "timestamp: extreme, re-signed by the signer",
                 Target::Right,
                 b,
                 h,
-                None,
+                Some(body),
             ),
             None => s.exclude("timestamp the signer refuses to sign (out of its range)"),
         }
@@ -1227,7 +1258,176 @@ fn cross(s: &mut impl Sink, b: &Base) {
     }
 }
 
+const EXCL_MAILGUN_BODY: &str =
+    "mailgun body flip outside its signature object (the event data is not signed)";
+
+/// Mailgun's signed body with the signature object's fields written as these raw JSON values
+/// (a value may be a number, or any text).
+fn mailgun_body(b: &Base, ts_json: &str, token_json: &str, sig_json: &str) -> Vec<u8> {
+    let object =
+        format!(r#"{{"timestamp":{ts_json},"token":{token_json},"signature":{sig_json}}}"#);
+    common::splice(
+        &b.body,
+        common::signature_object_range(&b.body),
+        object.as_bytes(),
+    )
+}
+
+fn json(text: &str) -> String {
+    serde_json::to_string(text).unwrap()
+}
+
+/// Mailgun's MAC over `{timestamp}{token}` with the preset's test key, hex.
+fn mailgun_mac(b: &Base, ts: &str, token: &str) -> String {
+    let key = common::keys(b.p).sign.as_bytes();
+    hex::encode(mac256(key, format!("{ts}{token}").as_bytes()))
+}
+
+/// The header-side variants, applied to a body-carried signature object (Mailgun).
+fn body_object_variants(s: &mut impl Sink, b: &Base, limit: Option<usize>) {
+    let mut out: Vec<(&'static str, Vec<u8>)> = Vec::new();
+    let mut push = |cat: &'static str, body: Vec<u8>| out.push((cat, body));
+    let object = common::signature_object_range(&b.body);
+    let sig_text =
+        String::from_utf8(b.body[common::body_signature_range(&b.body)].to_vec()).unwrap();
+    let (ts, id) = (b.ts_text.as_str(), b.id.as_str());
+    // Flips: inside the member (from the body's `{` to the object's `}`) they must be refused;
+    // outside it they touch only the unsigned event data, counted as an exclusion.
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15 ^ (b.n as u64 + 1));
+    for pos in positions(b.body.len() * 8, limit, &mut rng) {
+        if pos / 8 < object.end {
+            push("flip: body signature object", flip(&b.body, pos));
+        } else {
+            s.exclude(EXCL_MAILGUN_BODY);
+        }
+    }
+    // Truncations of the signature text, and canonical encodings of its proper prefixes.
+    let sig_at = b.sig_at;
+    let sig_end = sig_at + sig_text.len();
+    for cut in sig_at..sig_end {
+        push(
+            "truncate: body signature text",
+            common::splice(&b.body, cut..sig_end, b""),
+        );
+    }
+    for k in 0..b.sig.len() {
+        let v = json(&hex::encode(&b.sig[..k]));
+        push(
+            "truncate: decoded signature",
+            mailgun_body(b, &json(ts), &json(id), &v),
+        );
+    }
+    // Other algorithms over the same message, and the signature moved elsewhere.
+    let key = common::keys(b.p).sign.as_bytes();
+    let msg = format!("{ts}{id}");
+    for m in [mac1(key, msg.as_bytes()), mac512(key, msg.as_bytes())] {
+        let v = json(&hex::encode(m));
+        push(
+            "downgrade: weaker/other algorithm",
+            mailgun_body(b, &json(ts), &json(id), &v),
+        );
+    }
+    let form = format!("timestamp={ts}&token={id}&signature={sig_text}&event=delivered");
+    push("downgrade: legacy form-encoded body", form.into_bytes());
+    let without = common::splice(&b.body, 1..object.end + 1, b"");
+    for name in [
+        "x-mailgun-signature",
+        "signature",
+        "x-signature",
+        "x-hub-signature-256",
+    ] {
+        let mut h = b.headers.clone();
+        h.insert(name, HeaderValue::from_str(&sig_text).unwrap());
+        s.variant(
+            "downgrade: legacy or foreign header",
+            Target::Right,
+            b,
+            h,
+            Some(without.clone()),
+        );
+    }
+    // Duplicated objects and fields.
+    let member = [&br#""signature":"#[..], &b.body[object.clone()]].concat();
+    let junk = br#""signature":{"timestamp":"0","token":"x","signature":"00"}"#;
+    for (first, second) in [
+        (&member[..], &member[..]),
+        (&member[..], &junk[..]),
+        (&junk[..], &member[..]),
+    ] {
+        let pair = [first, b",", second].concat();
+        push(
+            "duplicate: signature object",
+            common::splice(&b.body, 1..object.end, &pair),
+        );
+    }
+    let (t, i, g) = (json(ts), json(id), json(&sig_text));
+    for dup in [
+        format!(r#"{{"timestamp":{t},"timestamp":{t},"token":{i},"signature":{g}}}"#),
+        format!(r#"{{"timestamp":{t},"token":{i},"token":{i},"signature":{g}}}"#),
+        format!(r#"{{"timestamp":{t},"token":{i},"signature":{g},"signature":{g}}}"#),
+        format!(r#"{{"timestamp":"0","timestamp":{t},"token":{i},"signature":{g}}}"#),
+        format!(r#"{{"timestamp":{t},"token":{i},"signature":"00","signature":{g}}}"#),
+    ] {
+        push(
+            "duplicate: signature field",
+            common::splice(&b.body, object.clone(), dup.as_bytes()),
+        );
+    }
+    // Extreme timestamps: with the original signature, and re-signed by the model.
+    for x in extreme_texts(b.ts, TOL + b.margin) {
+        push(
+            "timestamp: extreme, original signature",
+            mailgun_body(b, &json(&x), &i, &g),
+        );
+        let resigned = json(&mailgun_mac(b, &x, id));
+        push(
+            "timestamp: extreme text, re-signed by the model",
+            mailgun_body(b, &json(&x), &i, &resigned),
+        );
+    }
+    // As a JSON number (Mailgun sends a string), validly signed over its digits.
+    push(
+        "timestamp: extreme text, re-signed by the model",
+        mailgun_body(b, ts, &i, &g),
+    );
+    s.control(
+        b,
+        b.headers.clone(),
+        Some(mailgun_body(b, &t, &i, &json(&mailgun_mac(b, ts, id)))),
+    );
+    // Non-ASCII and oversized field values.
+    for (field, text) in [(0, ts), (1, id), (2, sig_text.as_str())] {
+        let mid = text.len() / 2;
+        for m in [
+            format!("{text}é"),
+            format!("é{text}"),
+            format!("{}١{}", &text[..mid], &text[mid..]),
+            format!("{text}{}", "a".repeat(4097)),
+            "9".repeat(64 * 1024),
+        ] {
+            let mut v = [t.clone(), i.clone(), g.clone()];
+            v[field] = json(&m);
+            let cat = if m.is_ascii() {
+                "oversized signature field"
+            } else {
+                "non-ascii signature field"
+            };
+            push(cat, mailgun_body(b, &v[0], &v[1], &v[2]));
+        }
+    }
+    for (cat, body) in out {
+        s.variant(cat, Target::Right, b, b.headers.clone(), Some(body));
+    }
+}
+
 fn all_variants(s: &mut impl Sink, b: &Base, flip_limit: Option<usize>) {
+    if common::in_body(b.p) {
+        body_object_variants(s, b, flip_limit);
+        swapped(s, b);
+        extremes(s, b);
+        cross(s, b);
+        return;
+    }
     flips(s, b, flip_limit);
     truncations(s, b);
     swapped(s, b);
@@ -1260,8 +1460,7 @@ fn verifiers() -> Verifiers {
     let same = Provider::ALL
         .iter()
         .map(|&p| {
-            let body = common::body(p);
-            let h = common::sign(p, &body, common::TS);
+            let (h, body) = common::signed(p, &common::body(p), common::TS);
             right
                 .iter()
                 .map(|v| common::check(v, &h, &body, common::now()).is_ok())

@@ -9,6 +9,10 @@
 //!   rejected.
 //! - `canonical_*`: a signature header the verifier accepts re-serialises to itself (no
 //!   second spelling of the same signature is accepted).
+//! - Mailgun carries its signature, timestamp and token in the body's `signature` object and
+//!   signs only the timestamp and the token: its "header" mutations are applied to that
+//!   object, and body bit flips outside it are an explicit exclusion (not signed by design;
+//!   they may only be accepted or break the JSON), see `body_bitflip`.
 //!
 //! Each test runs proptest's default case count (256), overridable with `PROPTEST_CASES`.
 //! Every provider gets its own test function, so each provider gets the full case count.
@@ -47,6 +51,8 @@ enum Ts {
     HeaderMs(&'static str),
     /// Its own header, RFC 3339 UTC (`YYYY-MM-DDTHH:MM:SSZ` from the signer).
     HeaderRfc3339(&'static str),
+    /// Mailgun: the `timestamp` string of the body's `signature` object, seconds.
+    BodyObject,
 }
 
 /// `unix` seconds as the signer writes RFC 3339: whole seconds, UTC, `Z`.
@@ -65,6 +71,7 @@ fn rfc3339(unix: i64) -> String {
 
 #[derive(Clone, Copy, Debug)]
 struct Info {
+    /// The signature header; `""` for Mailgun (the signature is in the body).
     sig: &'static str,
     ts: Ts,
     id: Option<&'static str>,
@@ -196,12 +203,14 @@ fn info(p: Provider) -> Info {
             None,
             false,
         ),
+        // No header: `token` is the id field of the body's signature object.
+        Provider::Mailgun => i("", Ts::BodyObject, Some("token"), false),
         other => panic!("provider {other} is not covered by tests/properties.rs: add it"),
     }
 }
 
 /// Every provider the per-provider tests below are generated for, in `Provider::ALL` order.
-const COVERED: [Provider; 38] = [
+const COVERED: [Provider; 39] = [
     Provider::StandardWebhooks,
     Provider::StandardWebhooksV1a,
     Provider::Svix,
@@ -240,6 +249,7 @@ const COVERED: [Provider; 38] = [
     Provider::Okta,
     Provider::Postmark,
     Provider::Sendgrid,
+    Provider::Mailgun,
 ];
 
 #[test]
@@ -259,6 +269,12 @@ fn table_matches_scheme() {
         assert_eq!(s.has_signed_id(), i.id.is_some(), "{p}");
         assert_eq!(s.has_timestamp(), i.ts != Ts::None, "{p}");
         assert_eq!(s.signs_url(), i.url, "{p}");
+        assert_eq!(s.signature_in_body(), i.sig.is_empty(), "{p}");
+        assert_eq!(
+            s.signature_header().map(|h| h.as_str()),
+            (!i.sig.is_empty()).then_some(i.sig),
+            "{p}"
+        );
         assert_eq!(
             s.is_public_key(),
             matches!(
@@ -385,6 +401,9 @@ enum BodySpec {
     TwilioHashed(Vec<u8>),
     /// Linear: top-level fields around `webhookTimestamp` (inserted at `pos`).
     Linear(Vec<(String, String)>, usize),
+    /// Mailgun: a JSON object of distinct top-level fields other than `signature` (the signer
+    /// adds that one).
+    Object(Vec<(String, String)>),
 }
 
 fn json_string(s: &str) -> String {
@@ -440,6 +459,13 @@ fn body_strategy(p: Provider) -> BoxedStrategy<BodySpec> {
         )
             .prop_map(|(fields, pos)| BodySpec::Linear(fields, pos))
             .boxed(),
+        Provider::Mailgun => btree_map(
+            "[a-zA-Z-]{1,12}".prop_filter("not the signature object", |k| k != "signature"),
+            json_value(),
+            0..5,
+        )
+        .prop_map(|m| BodySpec::Object(m.into_iter().collect()))
+        .boxed(),
         _ => vec(any::<u8>(), 0..=512).prop_map(BodySpec::Bytes).boxed(),
     }
 }
@@ -504,6 +530,13 @@ fn case(p: Provider) -> impl Strategy<Value = Case> {
                             .collect();
                         format!("{{{}}}", inner.join(",")).into_bytes()
                     }
+                    BodySpec::Object(fields) => {
+                        let inner: Vec<String> = fields
+                            .iter()
+                            .map(|(k, v)| format!("{}:{v}", json_string(k)))
+                            .collect();
+                        format!("{{{}}}", inner.join(",")).into_bytes()
+                    }
                 };
                 Case {
                     p,
@@ -544,19 +577,38 @@ impl Case {
             .unwrap_or_else(|e| panic!("{}: verifier for {key:?}: {e}", self.p))
     }
 
-    fn sign(&self, body: &[u8], id: &str, ts: i64) -> HeaderMap {
+    /// The headers and the body to send (Mailgun: `body` with the signature object added).
+    fn sign(&self, body: &[u8], id: &str, ts: i64) -> (HeaderMap, Vec<u8>) {
         let delivery = Delivery::new(body.to_vec())
             .id(id)
             .timestamp(ts)
             .url(format!("{ORIGIN}{}", self.target));
-        Signer::new(self.p, &self.key.sign)
+        let (headers, body) = Signer::new(self.p, &self.key.sign)
             .unwrap_or_else(|e| panic!("{}: signer: {e}", self.p))
-            .sign(&delivery)
-            .unwrap_or_else(|e| panic!("{}: sign: {e}", self.p))
+            .sign_with_body(&delivery)
+            .unwrap_or_else(|e| panic!("{}: sign: {e}", self.p));
+        (headers, body.to_vec())
     }
 
-    fn signed(&self) -> HeaderMap {
+    fn signed(&self) -> (HeaderMap, Vec<u8>) {
         self.sign(&self.body, &self.id, self.ts)
+    }
+
+    /// Mailgun: the body the signer would send with these (possibly wrong) field texts,
+    /// written as raw JSON values (so a value may also be a number or non-canonical).
+    fn mailgun_body(&self, ts_json: &str, token_json: &str, sig_json: &str) -> Vec<u8> {
+        let object = format!(
+            r#""signature":{{"timestamp":{ts_json},"token":{token_json},"signature":{sig_json}}}"#
+        );
+        let rest = &self.body[1..];
+        let comma = if rest.starts_with(b"}") { "" } else { "," };
+        [b"{", object.as_bytes(), comma.as_bytes(), rest].concat()
+    }
+
+    /// Mailgun: the signature text of a signed body.
+    fn mailgun_signature(signed_body: &[u8]) -> String {
+        let v: serde_json::Value = serde_json::from_slice(signed_body).unwrap();
+        v["signature"]["signature"].as_str().unwrap().to_owned()
     }
 
     fn uri(&self) -> Uri {
@@ -697,13 +749,24 @@ where
 /// edge is out of window for timestamped schemes and still accepted for the others.
 fn roundtrip(p: Provider) {
     run(&format!("roundtrip/{p}"), case(p), |c| {
-        let headers = c.signed();
+        let (headers, body) = c.signed();
+        if p == Provider::Mailgun {
+            // The signer's body is exactly the caller's object with the signature object
+            // first, built from the signed fields.
+            let sig = Case::mailgun_signature(&body);
+            let expected = c.mailgun_body(
+                &json_string(&c.ts.to_string()),
+                &json_string(&c.id),
+                &json_string(&sig),
+            );
+            prop_assert_eq!(&body, &expected);
+        }
         let v = c.verifier(&c.key.verify);
         let uri = c.uri();
         let tol = c.tolerance_units();
         let timestamped = c.info().ts != Ts::None;
         for shift in [0, -tol, tol] {
-            let got = c.verify_with(&v, &uri, &headers, &c.body, c.now(shift));
+            let got = c.verify_with(&v, &uri, &headers, &body, c.now(shift));
             let got = got.map_err(|e| {
                 TestCaseError::fail(format!("rejected at now = ts{shift:+}: {}", e.code()))
             })?;
@@ -717,7 +780,7 @@ fn roundtrip(p: Provider) {
             prop_assert_eq!(got.timestamp(), expected_ts);
         }
         for shift in [-tol - 1, tol + 1] {
-            let got = c.verify_with(&v, &uri, &headers, &c.body, c.now(shift));
+            let got = c.verify_with(&v, &uri, &headers, &body, c.now(shift));
             if timestamped {
                 expect_err(
                     &format!("now = ts{shift:+}"),
@@ -734,14 +797,31 @@ fn roundtrip(p: Provider) {
 
 /// (b) one bit of the body flipped is rejected (GitLab signs nothing: accepted, by design;
 /// Twilio form bodies: rejected unless the decoded, sorted parameter set is unchanged, which is
-/// what Twilio signs — e.g. `%2B` vs `%2b`).
+/// what Twilio signs — e.g. `%2B` vs `%2b`; Mailgun: rejected inside the body's signature
+/// object, and outside it — the unsigned event data, by Mailgun's design — either accepted
+/// with the same delivery id or refused as a malformed payload, nothing else).
 fn body_bitflip(p: Provider) {
     let s = (case(p), any::<Index>(), 0u8..8);
     run(&format!("body_bitflip/{p}"), s, |(c, at, bit)| {
-        prop_assume!(!c.body.is_empty());
-        let headers = c.signed();
-        let body = flip(&c.body, &at, bit);
+        let (headers, signed_body) = c.signed();
+        prop_assume!(!signed_body.is_empty());
+        let body = flip(&signed_body, &at, bit);
         let got = c.verify(&headers, &body);
+        if p == Provider::Mailgun {
+            let i = at.index(signed_body.len());
+            let object_end = signed_body.iter().position(|b| *b == b'}').unwrap();
+            // The object's member, from the body's `{` to the object's `}`.
+            let in_object = i <= object_end;
+            if in_object {
+                return expect_err("signature object bit flip", got, &[]);
+            }
+            // Excluded: the event data is not signed (counted as such, never silently).
+            match got {
+                Ok(v) => prop_assert_eq!(v.delivery_id().as_str(), c.id.as_str()),
+                Err(e) => prop_assert_eq!(e.code(), "malformed_payload"),
+            }
+            return Ok(());
+        }
         if matches!(p, Provider::Gitlab | Provider::Okta | Provider::Postmark) {
             prop_assert!(got.is_ok(), "{} signs no body: {:?}", p, got);
             return Ok(());
@@ -758,21 +838,29 @@ fn body_bitflip(p: Provider) {
     });
 }
 
-/// (b) one bit of the signature header's value flipped is rejected (GitLab: the token).
+/// (b) one bit of the signature header's value flipped is rejected (GitLab: the token;
+/// Mailgun: the signature text inside the body's signature object).
 fn signature_bitflip(p: Provider) {
     let s = (case(p), any::<Index>(), 0u8..8);
     run(&format!("signature_bitflip/{p}"), s, |(c, at, bit)| {
-        let mut headers = c.signed();
+        let (mut headers, body) = c.signed();
+        if p == Provider::Mailgun {
+            let sig = Case::mailgun_signature(&body);
+            let flipped = flip(sig.as_bytes(), &at, bit);
+            let flipped = String::from_utf8_lossy(&flipped).into_owned();
+            let mutated = c.mailgun_body(
+                &json_string(&c.ts.to_string()),
+                &json_string(&c.id),
+                &json_string(&flipped),
+            );
+            return expect_err("signature bit flip", c.verify(&headers, &mutated), &[]);
+        }
         let name = HeaderName::from_static(c.info().sig);
         let value = flip(headers[&name].as_bytes(), &at, bit);
         let value = HeaderValue::from_bytes(&value);
         prop_assume!(value.is_ok());
         headers.insert(name, value.unwrap());
-        expect_err(
-            "signature header bit flip",
-            c.verify(&headers, &c.body),
-            &[],
-        )
+        expect_err("signature header bit flip", c.verify(&headers, &body), &[])
     });
 }
 
@@ -781,9 +869,17 @@ fn signature_bitflip(p: Provider) {
 fn timestamp_step(p: Provider) {
     let s = (case(p), prop_oneof![Just(-1i64), Just(1i64)]);
     run(&format!("timestamp_step/{p}"), s, |(c, step)| {
-        let mut headers = c.signed();
+        let (mut headers, mut body) = c.signed();
         let new_ts = (c.ts + step).to_string();
         match c.info().ts {
+            Ts::BodyObject => {
+                let sig = Case::mailgun_signature(&body);
+                body = c.mailgun_body(
+                    &json_string(&new_ts),
+                    &json_string(&c.id),
+                    &json_string(&sig),
+                );
+            }
             Ts::Header(name) => {
                 headers.insert(name, new_ts.parse().unwrap());
             }
@@ -811,7 +907,7 @@ fn timestamp_step(p: Provider) {
         }
         expect_err(
             "timestamp ±1",
-            c.verify(&headers, &c.body),
+            c.verify(&headers, &body),
             &["signature_mismatch"],
         )
     });
@@ -821,11 +917,17 @@ fn timestamp_step(p: Provider) {
 fn id_change(p: Provider) {
     run(&format!("id_change/{p}"), case(p), |c| {
         prop_assume!(c.other_id != c.id);
-        let mut headers = c.signed();
-        headers.insert(c.info().id.unwrap(), c.other_id.parse().unwrap());
+        let (mut headers, mut body) = c.signed();
+        if p == Provider::Mailgun {
+            let sig = Case::mailgun_signature(&body);
+            let ts = json_string(&c.ts.to_string());
+            body = c.mailgun_body(&ts, &json_string(&c.other_id), &json_string(&sig));
+        } else {
+            headers.insert(c.info().id.unwrap(), c.other_id.parse().unwrap());
+        }
         expect_err(
             "changed id",
-            c.verify(&headers, &c.body),
+            c.verify(&headers, &body),
             &["signature_mismatch"],
         )
     });
@@ -835,9 +937,9 @@ fn id_change(p: Provider) {
 fn wrong_secret(p: Provider) {
     run(&format!("wrong_secret/{p}"), case(p), |c| {
         prop_assume!(c.key.ident != c.other_key.ident);
-        let headers = c.signed();
+        let (headers, body) = c.signed();
         let v = c.verifier(&c.other_key.verify);
-        let got = c.verify_with(&v, &c.uri(), &headers, &c.body, c.now(0));
+        let got = c.verify_with(&v, &c.uri(), &headers, &body, c.now(0));
         expect_err("different secret", got, &["signature_mismatch"])
     });
 }
@@ -845,7 +947,7 @@ fn wrong_secret(p: Provider) {
 /// (b) URL-signing schemes: a different request path is rejected.
 fn url_change(p: Provider) {
     run(&format!("url_change/{p}"), case(p), |c| {
-        let headers = c.signed();
+        let (headers, _) = c.signed();
         let other: Uri = c.target.replacen('/', "/z", 1).parse().unwrap();
         let got = c.verify_with(
             &c.verifier(&c.key.verify),
@@ -907,6 +1009,8 @@ macro_rules! all_providers {
             okta => Okta,
             postmark => Postmark,
             sendgrid => Sendgrid,
+            x => X,
+            mailgun => Mailgun,
         );
     };
 }
@@ -932,6 +1036,7 @@ per_provider!(timestamp_step:
     zendesk => Zendesk,
     hubspot => Hubspot,
     sendgrid => Sendgrid,
+    mailgun => Mailgun,
 );
 per_provider!(id_change:
     standard_webhooks => StandardWebhooks,
@@ -940,6 +1045,7 @@ per_provider!(id_change:
     clerk => Clerk,
     resend => Resend,
     twitch => Twitch,
+    mailgun => Mailgun,
 );
 per_provider!(url_change:
     twilio => Twilio,
@@ -955,7 +1061,11 @@ fn applicability_lists_match_table() {
         .filter(|p| {
             matches!(
                 info(**p).ts,
-                Ts::Header(_) | Ts::Param { .. } | Ts::HeaderRfc3339(_) | Ts::HeaderMs(_)
+                Ts::Header(_)
+                    | Ts::Param { .. }
+                    | Ts::HeaderRfc3339(_)
+                    | Ts::HeaderMs(_)
+                    | Ts::BodyObject
             )
         })
         .map(|p| p.name())
@@ -978,7 +1088,8 @@ fn applicability_lists_match_table() {
             "twitch",
             "zendesk",
             "hubspot",
-            "sendgrid"
+            "sendgrid",
+            "mailgun"
         ]
     );
     let ids: Vec<_> = Provider::ALL
@@ -994,7 +1105,8 @@ fn applicability_lists_match_table() {
             "svix",
             "clerk",
             "resend",
-            "twitch"
+            "twitch",
+            "mailgun"
         ]
     );
     let urls: Vec<_> = Provider::ALL
@@ -1011,11 +1123,11 @@ fn gitlab_token_change() {
     let s = (case(Provider::Gitlab), "[!-~]([ -~]{0,62}[!-~])?");
     run("gitlab_token_change", s, |(c, token)| {
         prop_assume!(token != c.key.sign);
-        let mut headers = c.signed();
+        let (mut headers, body) = c.signed();
         headers.insert("x-gitlab-token", token.parse().unwrap());
         expect_err(
             "other token",
-            c.verify(&headers, &c.body),
+            c.verify(&headers, &body),
             &["signature_mismatch"],
         )
     });
@@ -1155,7 +1267,7 @@ fn canonical(p: Provider) {
         let mut rand_v1a = [0u8; 64];
         rand_v1a[..32].copy_from_slice(&x);
         rand_v1a[32..].copy_from_slice(&y);
-        let headers = c.signed();
+        let (headers, _) = c.signed();
         let name = c.info().sig;
         let value = headers[name].to_str().unwrap().to_owned();
         let (variants, item_sep, kv_sep, sig_key, ts_key, b64) = match p {
@@ -1222,6 +1334,39 @@ fn canonical(p: Provider) {
                     got.as_ref().map_err(|e| e.code())
                 );
             }
+        }
+        Ok(())
+    });
+}
+
+/// Mailgun: the body's signature object accepts one spelling of each field: the timestamp
+/// as a canonical decimal JSON string, the signature as lower-case hex, and each field once.
+#[test]
+fn canonical_mailgun() {
+    let p = Provider::Mailgun;
+    run("canonical/mailgun", case(p), |c| {
+        let (headers, body) = c.signed();
+        prop_assert!(c.verify(&headers, &body).is_ok());
+        let sig = Case::mailgun_signature(&body);
+        let ts = c.ts.to_string();
+        let (t, id, s) = (json_string(&ts), json_string(&c.id), json_string(&sig));
+        let upper = json_string(&sig.to_uppercase());
+        for (ts_json, sig_json) in [
+            (ts.clone(), s.clone()),
+            (json_string(&format!("+{ts}")), s.clone()),
+            (json_string(&format!("0{ts}")), s.clone()),
+            (json_string(&format!(" {ts}")), s.clone()),
+            (json_string(&format!("{ts}.0")), s.clone()),
+            (t.clone(), upper),
+        ] {
+            let m = c.mailgun_body(&ts_json, &id, &sig_json);
+            let got = c.verify(&headers, &m);
+            prop_assert_eq!(
+                got.as_ref().map_err(|e| e.code()).err(),
+                Some("malformed_payload"),
+                "{}",
+                String::from_utf8_lossy(&m)
+            );
         }
         Ok(())
     });

@@ -59,7 +59,7 @@ fn fixture(p: Provider, secret: &str) -> Fixture {
     let valid = signer
         .sign(&Delivery::new(BODY.to_vec()).id("msg_2KWPBgLlAfxdpx2AI54pPJ85f4W").timestamp(TS))
         .expect("sign");
-    let name = p.scheme().signature_header().clone();
+    let name = p.scheme().signature_header().expect("a header scheme").clone();
     let text = valid[&name].to_str().expect("ascii").to_owned();
     // "v1,<base64>" (Standard Webhooks) or "sha256=<hex>" (GitHub).
     let (prefix, encoded, hex) = match p {

@@ -60,7 +60,7 @@ const ED25519_HEX_DEMO: (&str, &str) = (
 
 /// A public demo key pair that fits the provider: (what the receiver verifies with, what a
 /// sender signs with), equal for shared secrets. The `whsec_` secret is valid text for every
-/// shared-secret scheme.
+/// shared-secret scheme (Mailgun included: its signing key is used as UTF-8 text).
 fn demo_secret(provider: Provider) -> Option<(&'static str, &'static str)> {
     let candidates = match provider {
         Provider::Discord => [SHARED_DEMO, ED25519_HEX_DEMO, ED25519_DEMO],
@@ -192,7 +192,9 @@ async fn redis_store(_url: &str) -> Result<Arc<dyn ReplayStore>, Invalid> {
 /// Runs once per verified, first-time delivery.
 pub fn handle(verified: &Verified, body: &[u8]) -> u16 {
     // `body` is exactly the verified bytes. Not every provider sends JSON (Slack, Twilio send
-    // forms), so a body that is not JSON simply has no `fail`.
+    // forms), so a body that is not JSON simply has no `fail`. (Mailgun signs only the
+    // timestamp and token of its body's `signature` object: its event data, and so `fail`,
+    // is not authenticated.)
     let fail = serde_json::from_slice::<serde_json::Value>(body)
         .ok()
         .and_then(|v| v.get("fail").and_then(serde_json::Value::as_bool))

@@ -7,7 +7,7 @@ use std::fs;
 use std::path::Path;
 
 use hookguard::Provider;
-use hookguard_fuzz::{ID, PATH, TS, body, infos, key_texts, render_request, sign};
+use hookguard_fuzz::{ID, PATH, TS, body, infos, key_texts, render_request, sign, sign_body};
 
 fn write(target: &str, name: &str, bytes: &[u8]) {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus").join(target);
@@ -18,7 +18,19 @@ fn write(target: &str, name: &str, bytes: &[u8]) {
 fn main() {
     for info in infos() {
         let p = info.provider;
-        let headers = sign(p, &info.body, TS, ID).unwrap();
+        let (headers, signed_body) = sign_body(p, &info.body, TS, ID).unwrap();
+        let Some(sig_header) = &info.sig_header else {
+            // Mailgun: SIG LF TS LF TOKEN, the texts of the body's signature object.
+            let v: serde_json::Value = serde_json::from_slice(&signed_body).unwrap();
+            let o = &v["signature"];
+            let field = |n: &str| o[n].as_str().unwrap().to_owned();
+            let s = [field("signature"), field("timestamp"), field("token")].join("\n");
+            write("signature_header", p.name(), s.as_bytes());
+            let mut h = headers.clone();
+            h.insert("content-type", "application/json".parse().unwrap());
+            write("verify", p.name(), &render_request("POST", PATH, &h, &signed_body));
+            continue;
+        };
         let get = |n: &Option<http::HeaderName>| {
             n.as_ref()
                 .map(|n| headers[n].as_bytes().to_vec())
@@ -26,7 +38,7 @@ fn main() {
         };
 
         // signature_header: SIG LF TS LF ID
-        let mut s = headers[&info.sig_header].as_bytes().to_vec();
+        let mut s = headers[sig_header].as_bytes().to_vec();
         s.push(b'\n');
         s.extend(get(&info.ts_header));
         s.push(b'\n');
@@ -56,6 +68,7 @@ fn main() {
         (1, "svix"),
         (2, "slack"),
         (3, "zoom"),
+        (4, "mailgun"),
     ];
     let texts: [(&str, &[u8]); 8] = [
         ("now", b"1700000000"),

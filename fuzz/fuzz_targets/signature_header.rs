@@ -3,7 +3,9 @@
 //!
 //! Input: `SIGNATURE_VALUE [LF TIMESTAMP_VALUE [LF ID_VALUE]]` (raw bytes; a part that is not
 //! a valid `HeaderValue` leaves that header out). The body and the URL are the provider's
-//! fixed sample; "now" is `TS`.
+//! fixed sample; "now" is `TS`. For Mailgun, whose signature travels in the body, the three
+//! parts (as lossy UTF-8) are the `signature`, `timestamp` and `token` strings of the body's
+//! signature object instead.
 //!
 //! Checks: `verify_at` returns (no panic) for every provider; it returns `Ok` only when the
 //! header carries the exact signature the `Signer` produces for that id and timestamp, the
@@ -11,7 +13,9 @@
 //! secret is random (unknown to the fuzzer).
 #![no_main]
 
-use hookguard_fuzz::{Info, PATH, TOLERANCE, TS, ID, find, infos, now, sign};
+use hookguard_fuzz::{
+    Info, PATH, TOLERANCE, TS, ID, body_with_signature_object, find, infos, now, sign, sign_body,
+};
 use http::{HeaderMap, HeaderValue, Method, Uri};
 use libfuzzer_sys::fuzz_target;
 
@@ -21,10 +25,19 @@ fuzz_target!(|data: &[u8]| {
     let ts = parts.next().and_then(|v| HeaderValue::from_bytes(v).ok());
     let id = parts.next().and_then(|v| HeaderValue::from_bytes(v).ok());
     let uri = Uri::from_static(PATH);
+    let texts: Vec<String> = data
+        .splitn(3, |&b| b == b'\n')
+        .map(|p| String::from_utf8_lossy(p).into_owned())
+        .collect();
+    let text = |i: usize| texts.get(i).map_or("", String::as_str);
     for info in infos() {
+        let Some(sig_header) = &info.sig_header else {
+            in_body(info, text(0), text(1), text(2));
+            continue;
+        };
         let mut headers = HeaderMap::new();
         if let Some(v) = &sig {
-            headers.insert(info.sig_header.clone(), v.clone());
+            headers.insert(sig_header.clone(), v.clone());
         }
         if let (Some(n), Some(v)) = (&info.ts_header, &ts) {
             headers.insert(n.clone(), v.clone());
@@ -76,13 +89,35 @@ fn genuine(info: &Info, headers: &HeaderMap, v: &hookguard::Verified) {
     if !info.deterministic {
         return; // randomized signatures (ECDSA): the random-secret check is the oracle
     }
-    let expected = signed[&info.sig_header].as_bytes();
+    let sig_header = info.sig_header.as_ref().expect("a header scheme");
+    let expected = signed[sig_header].as_bytes();
     let sig_text = &expected[expected.len() - info.sig_text_len..];
-    let offered = headers[&info.sig_header].as_bytes();
+    let offered = headers[sig_header].as_bytes();
     assert!(
         find(offered, sig_text).is_some(),
         "{p}: accepted {:?}, which lacks the genuine signature {:?}",
         String::from_utf8_lossy(offered),
         String::from_utf8_lossy(sig_text)
     );
+}
+
+/// Mailgun: the texts as the body's signature object. Accepted only if the token is the
+/// delivery id, the timestamp is the canonical text of an instant within the window, and the
+/// body is exactly what the signer writes for that timestamp and token.
+fn in_body(info: &Info, sig: &str, ts: &str, token: &str) {
+    let p = info.provider;
+    let body = body_with_signature_object(&info.body, ts, token, sig);
+    let headers = HeaderMap::new();
+    let uri = Uri::from_static(PATH);
+    let forged = info.random_verifier.verify_at(&Method::POST, &uri, &headers, &body, now());
+    assert!(forged.is_err(), "{p}: verified under a random secret: {forged:?}");
+    let Ok(v) = info.verifier.verify_at(&Method::POST, &uri, &headers, &body, now()) else {
+        return;
+    };
+    assert_eq!(v.delivery_id().as_str(), token, "{p}: delivery id is not the signed token");
+    let t = v.timestamp().expect("a signed timestamp");
+    assert!((t - TS).abs() <= TOLERANCE, "{p}: accepted ts {t} outside the window");
+    assert_eq!(ts, t.to_string(), "{p}: accepted a non-canonical timestamp");
+    let (_, signed) = sign_body(p, &info.body, t, token).expect("signer");
+    assert_eq!(signed, body, "{p}: accepted a signature the signer does not make");
 }

@@ -91,15 +91,12 @@ fn find_keys(p: Provider) -> Option<(KeyForm, &'static str, &'static str)> {
         let Some(verifier) = verifier_with(p, verify_key) else {
             return false;
         };
-        let body = body(p);
-        signer
-            .sign(&delivery(&body, TS, ID))
-            .ok()
-            .is_some_and(|h| {
-                verifier
-                    .verify_at(&Method::POST, &Uri::from_static(PATH), &h, &body, now())
-                    .is_ok()
-            })
+        let Ok((h, body)) = signer.sign_with_body(&delivery(&body(p), TS, ID)) else {
+            return false;
+        };
+        verifier
+            .verify_at(&Method::POST, &Uri::from_static(PATH), &h, &body, now())
+            .is_ok()
     })
 }
 
@@ -119,8 +116,25 @@ pub fn body(p: Provider) -> Vec<u8> {
             TS * 1000
         )
         .into_bytes(),
+        // The signer adds the `signature` object (Mailgun's signature travels in the body).
+        Provider::Mailgun => br#"{"event-data":{"event":"ping","n":42}}"#.to_vec(),
         _ => br#"{"event":"ping","n":42}"#.to_vec(),
     }
+}
+
+/// Mailgun-style body: `unsigned` (a JSON object) with a `signature` object of these three
+/// texts (JSON-escaped) as its first member, exactly as the `Signer` writes it.
+pub fn body_with_signature_object(unsigned: &[u8], ts: &str, token: &str, sig: &str) -> Vec<u8> {
+    let json = |t: &str| serde_json::to_string(t).expect("a string serialises");
+    let object = format!(
+        r#""signature":{{"timestamp":{},"token":{},"signature":{}}}"#,
+        json(ts),
+        json(token),
+        json(sig)
+    );
+    let rest = &unsigned[1..];
+    let comma: &[u8] = if rest.starts_with(b"}") { b"" } else { b"," };
+    [&b"{"[..], object.as_bytes(), comma, rest].concat()
 }
 
 pub fn verifier_with(p: Provider, secret: &str) -> Option<Verifier> {
@@ -136,9 +150,17 @@ pub fn signer(p: Provider) -> Signer {
     Signer::new(p, sign_key).expect("fuzz signer")
 }
 
-/// Signs `body` for `p` with the given id and timestamp; `None` if the signer refuses.
+/// Signs `body` for `p` with the given id and timestamp; `None` if the signer refuses (and
+/// for Mailgun, whose signature travels in the body: see [`sign_body`]).
 pub fn sign(p: Provider, body: &[u8], ts: i64, id: &str) -> Option<HeaderMap> {
     signer(p).sign(&delivery(body, ts, id)).ok()
+}
+
+/// The headers and the body to send, for every provider (Mailgun: `body` with the signature
+/// object added; the others: `body` unchanged).
+pub fn sign_body(p: Provider, body: &[u8], ts: i64, id: &str) -> Option<(HeaderMap, Vec<u8>)> {
+    let (headers, body) = signer(p).sign_with_body(&delivery(body, ts, id)).ok()?;
+    Some((headers, body.to_vec()))
 }
 
 /// What the targets need to know about one provider, learnt once through the public API.
@@ -147,8 +169,10 @@ pub struct Info {
     pub verifier: Verifier,
     /// A verifier with a secret unknown to the fuzzer (see [`random_secret`]).
     pub random_verifier: Verifier,
+    /// The body given to the signer (Mailgun: without its signature object).
     pub body: Vec<u8>,
-    pub sig_header: HeaderName,
+    /// The signature header; `None` when the signature travels in the body (Mailgun).
+    pub sig_header: Option<HeaderName>,
     /// The timestamp header, if the scheme sends the timestamp in its own header (decimal or
     /// RFC 3339, as the signer writes it).
     pub ts_header: Option<HeaderName>,
@@ -179,8 +203,27 @@ pub fn infos() -> &'static [Info] {
 
 fn info(p: Provider, (form, _, verify_key): (KeyForm, &str, &str)) -> Info {
     let scheme = p.scheme();
-    let sig_header = scheme.signature_header().clone();
     let body = body(p);
+    let verifier = verifier_with(p, verify_key).expect("fuzz verifier");
+    let random_verifier = verifier_with(p, &random_secret(form)).expect("random verifier");
+    let Some(sig_header) = scheme.signature_header().cloned() else {
+        // Mailgun: no headers; the signature object holds the timestamp, the token (the
+        // signed id) and 64 hex characters of HMAC-SHA256.
+        assert!(scheme.signature_in_body() && scheme.has_signed_id(), "{p}");
+        let (headers, _) = sign_body(p, &body, TS, ID).expect("sample delivery signs");
+        assert!(headers.is_empty(), "{p}");
+        return Info {
+            provider: p,
+            verifier,
+            random_verifier,
+            body,
+            sig_header: None,
+            ts_header: None,
+            id_header: None,
+            sig_text_len: 64,
+            deterministic: true,
+        };
+    };
     let headers = sign(p, &body, TS, ID).expect("sample delivery signs");
     let mut ts_header = None;
     let mut id_header = None;
@@ -212,13 +255,12 @@ fn info(p: Provider, (form, _, verify_key): (KeyForm, &str, &str)) -> Info {
     // A header that does not change with the body (a plain token) is all "signature".
     let sig_text_len = if prefix == first.len() { first.len() } else { first.len() - prefix };
     let deterministic = sign(p, &body, TS, ID).expect("sign") == headers;
-    let verifier = verifier_with(p, verify_key).expect("fuzz verifier");
     Info {
         provider: p,
         verifier,
-        random_verifier: verifier_with(p, &random_secret(form)).expect("random verifier"),
+        random_verifier,
         body,
-        sig_header,
+        sig_header: Some(sig_header),
         ts_header,
         id_header,
         sig_text_len,

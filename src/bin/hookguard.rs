@@ -26,7 +26,9 @@ struct Cli {
 enum Command {
     /// List the provider presets, one per line.
     Providers,
-    /// Print the headers that sign a delivery, one `Name: value` per line.
+    /// Print the headers that sign a delivery, one `Name: value` per line. For schemes whose
+    /// signature travels inside the JSON body (mailgun), print the signed body instead: the
+    /// input body (a JSON object) with the signature object added, exactly as to send it.
     Sign(SignArgs),
     /// Verify a delivery: prints `ok <delivery-id>` (exit 0) or the rejection code (exit 1).
     Verify(VerifyArgs),
@@ -64,7 +66,7 @@ struct SignArgs {
     scheme: SchemeSource,
     #[command(flatten)]
     secrets: SecretSource,
-    /// Delivery id, for schemes that sign one.
+    /// Delivery id, for schemes that sign one (mailgun: the token).
     #[arg(long)]
     id: Option<String>,
     /// Unix timestamp in seconds (default: now).
@@ -193,6 +195,7 @@ fn sign(args: SignArgs) -> Result<ExitCode, Usage> {
         return Err(Usage("sign takes exactly one secret".into()));
     };
     let secret = scheme.parse_signing_secret(secret)?;
+    let in_body = scheme.signature_in_body();
     let signer = Signer::with_secret(scheme, secret)?;
     let mut delivery = Delivery::new(read_body(&args.body_file)?);
     if let Some(id) = args.id {
@@ -204,8 +207,12 @@ fn sign(args: SignArgs) -> Result<ExitCode, Usage> {
     if let Some(url) = args.url {
         delivery = delivery.url(url);
     }
-    let headers = signer.sign(&delivery)?;
+    let (headers, body) = signer.sign_with_body(&delivery)?;
     let mut out = std::io::stdout().lock();
+    if in_body {
+        out.write_all(&body)?;
+        return Ok(ExitCode::SUCCESS);
+    }
     for (name, value) in &headers {
         let value = value
             .to_str()

@@ -13,6 +13,7 @@ pub(crate) mod intercom;
 pub(crate) mod jira;
 pub(crate) mod lemon_squeezy;
 pub(crate) mod linear;
+pub(crate) mod mailgun;
 pub(crate) mod meta;
 pub(crate) mod mux;
 pub(crate) mod okta;

@@ -206,6 +206,16 @@ struct RawSignature {
     encoding: Option<String>,
     prefix: Option<String>,
     list: Option<RawList>,
+    body_json: Option<RawBodyJson>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawBodyJson {
+    object: Option<String>,
+    signature_field: Option<String>,
+    timestamp_field: Option<String>,
+    id_field: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -230,6 +240,7 @@ struct RawTimestamp {
 #[serde(deny_unknown_fields)]
 struct RawId {
     header: Option<String>,
+    from: Option<String>,
 }
 
 /// A problem found after parsing: the field's path and what is wrong.
@@ -348,14 +359,30 @@ fn build(raw: RawScheme) -> Result<Scheme, Invalid> {
             "missing: the [signature] table (header, encoding)",
         );
     };
-    let signature_header = header_name(
-        required(
-            &sig.header,
+    let in_body = sig.body_json.is_some();
+    let signature_header = match (&sig.header, in_body) {
+        (Some(_), true) => {
+            return fail(
+                &["signature", "body_json"],
+                "give either header or body_json (the signature travels in the body), not both",
+            );
+        }
+        (None, true) => None,
+        (header, false) => Some(header_name(
+            required(
+                header,
+                &["signature", "header"],
+                "the signature's header (or body_json)",
+            )?,
             &["signature", "header"],
-            "the signature's header",
-        )?,
-        &["signature", "header"],
-    )?;
+        )?),
+    };
+    if in_body && token {
+        return fail(
+            &["signature", "body_json"],
+            "a token scheme carries its secret in a header, not in the body",
+        );
+    }
     let enc_text = required(
         &sig.encoding,
         &["signature", "encoding"],
@@ -392,8 +419,15 @@ fn build(raw: RawScheme) -> Result<Scheme, Invalid> {
                 "a token scheme signs nothing, so its timestamp would not be authenticated",
             );
         }
-        Some(ts) => Some(timestamp_source(ts, &layout, &signature_header)?),
+        Some(ts) => Some(timestamp_source(ts, &layout, signature_header.as_ref())?),
     };
+    if in_body && !matches!(timestamp, Some(TimestampSource::SignatureParam(_))) {
+        return fail(
+            &["timestamp"],
+            "a signature in body_json needs a [timestamp] table with from = \"signature-param\" \
+             (its timestamp_field) and its unit",
+        );
+    }
     if let Layout::List {
         timestamp_key: Some(_),
         ..
@@ -408,6 +442,13 @@ fn build(raw: RawScheme) -> Result<Scheme, Invalid> {
     }
 
     let id_header = match &raw.id {
+        None if in_body => {
+            return fail(
+                &["id"],
+                "a signature in body_json needs an [id] table with from = \"signature-param\": \
+                 the body is not signed, so only its signed id_field can be the delivery id",
+            );
+        }
         None => None,
         Some(_) if token => {
             return fail(
@@ -415,10 +456,27 @@ fn build(raw: RawScheme) -> Result<Scheme, Invalid> {
                 "a token scheme signs nothing, so its id would not be authenticated",
             );
         }
+        Some(id) if in_body => {
+            let path = &["id", "from"];
+            if id.header.is_some() || id.from.as_deref() != Some("signature-param") {
+                return fail(
+                    path,
+                    "with signature.body_json the id is its id_field: from = \"signature-param\" \
+                     (and no header)",
+                );
+            }
+            None
+        }
         Some(id) => {
+            if id.from.is_some() {
+                return fail(
+                    &["id", "from"],
+                    "from = \"signature-param\" is for signature.body_json; give the id's header",
+                );
+            }
             let path = &["id", "header"];
             let name = header_name(required(&id.header, path, "the id's header")?, path)?;
-            let clash = name == signature_header // ct-lint: public (configuration)
+            let clash = Some(&name) == signature_header.as_ref() // ct-lint: public (configuration)
                 || matches!(&timestamp, Some(TimestampSource::Header(t, _)) if *t == name);
             if clash {
                 return fail(path, "the id needs a header of its own");
@@ -440,7 +498,11 @@ fn build(raw: RawScheme) -> Result<Scheme, Invalid> {
         }
         (Some(template), false) => {
             let parts = parse_template(template)?;
-            check_template(&parts, timestamp.as_ref(), id_header.is_some())?;
+            if in_body {
+                check_body_template(&parts)?;
+            } else {
+                check_template(&parts, timestamp.as_ref(), id_header.is_some())?;
+            }
             parts
         }
     };
@@ -544,6 +606,15 @@ fn secret_format(text: Option<&str>, alg: Algorithm) -> Result<SecretFormat, Inv
 }
 
 fn layout(sig: &RawSignature) -> Result<Layout, Invalid> {
+    if let Some(body) = &sig.body_json {
+        if sig.prefix.is_some() || sig.list.is_some() {
+            return fail(
+                &["signature", "body_json"],
+                "a signature in body_json has no prefix or list",
+            );
+        }
+        return body_json_layout(body);
+    }
     match (&sig.prefix, &sig.list) {
         (Some(_), Some(_)) => fail(
             &["signature", "list"],
@@ -604,6 +675,42 @@ fn layout(sig: &RawSignature) -> Result<Layout, Invalid> {
     }
 }
 
+fn body_json_layout(body: &RawBodyJson) -> Result<Layout, Invalid> {
+    const OBJECT: &[&str] = &["signature", "body_json", "object"];
+    const SIG: &[&str] = &["signature", "body_json", "signature_field"];
+    const TS: &[&str] = &["signature", "body_json", "timestamp_field"];
+    const ID: &[&str] = &["signature", "body_json", "id_field"];
+    let field = |value: &Option<String>, path: &'static [&'static str], what: &str| {
+        let text = required(value, path, what)?;
+        if text.is_empty() || text.len() > MAX_FIELD_LEN {
+            return fail(path, format!("a field name of 1 to {MAX_FIELD_LEN} bytes"));
+        }
+        Ok(text.to_owned())
+    };
+    let object = field(
+        &body.object,
+        OBJECT,
+        "the top-level object, e.g. \"signature\"",
+    )?;
+    let signature = field(&body.signature_field, SIG, "e.g. \"signature\"")?;
+    let timestamp = field(&body.timestamp_field, TS, "e.g. \"timestamp\"")?;
+    let id = field(&body.id_field, ID, "e.g. \"token\"")?;
+    // ct-lint: public (field names from the scheme file)
+    if timestamp == signature {
+        return fail(TS, "must differ from signature_field");
+    }
+    // ct-lint: public (field names from the scheme file)
+    if id == signature || id == timestamp {
+        return fail(ID, "must differ from signature_field and timestamp_field");
+    }
+    Ok(Layout::BodyJson {
+        object: Cow::Owned(object),
+        signature_field: Cow::Owned(signature),
+        timestamp_field: Cow::Owned(timestamp),
+        id_field: Cow::Owned(id),
+    })
+}
+
 fn separator(text: &str, path: &'static [&'static str]) -> Result<u8, Invalid> {
     match text.as_bytes() {
         [b] if *b == b' ' || b.is_ascii_punctuation() => Ok(*b),
@@ -635,7 +742,7 @@ fn list_key<'a>(
 fn timestamp_source(
     ts: &RawTimestamp,
     layout: &Layout,
-    signature_header: &HeaderName,
+    signature_header: Option<&HeaderName>,
 ) -> Result<TimestampSource, Invalid> {
     const UNIT: &[&str] = &["timestamp", "unit"];
     let given = [
@@ -672,7 +779,7 @@ fn timestamp_source(
     if let Some(header) = &ts.header {
         let path = &["timestamp", "header"];
         let name = header_name(header, path)?;
-        if name == *signature_header {
+        if Some(&name) == signature_header {
             // ct-lint: public (scheme configuration, not a MAC)
             return fail(path, "the timestamp needs a header of its own");
         }
@@ -695,11 +802,11 @@ fn timestamp_source(
             Layout::List {
                 timestamp_key: Some(_),
                 ..
-            }
+            } | Layout::BodyJson { .. }
         ) {
             return fail(
                 path,
-                "signature-param needs signature.list with a timestamp_key",
+                "signature-param needs signature.list with a timestamp_key, or signature.body_json",
             );
         }
         return Ok(TimestampSource::SignatureParam(unit));
@@ -802,6 +909,28 @@ fn parse_template(template: &str) -> Result<Vec<Part>, Invalid> {
         parts.push(Part::Literal(Cow::Owned(literal.into_bytes())));
     }
     Ok(parts)
+}
+
+/// The template of a scheme whose signature travels in the body: the body holds the
+/// signature, so it cannot be signed; the timestamp and the id must be.
+fn check_body_template(parts: &[Part]) -> Result<(), Invalid> {
+    const PATH: &[&str] = &["signed"];
+    let has = |f: fn(&Part) -> bool| parts.iter().any(f);
+    if has(|p| matches!(p, Part::Body | Part::TwilioParams)) {
+        return fail(
+            PATH,
+            "with signature.body_json the body holds the signature and cannot be signed: \
+             remove {body} / {twilio-params}",
+        );
+    }
+    if !has(|p| matches!(p, Part::Timestamp)) || !has(|p| matches!(p, Part::Id)) {
+        return fail(
+            PATH,
+            "with signature.body_json the template must sign {timestamp} and {id}, e.g. \
+             \"{timestamp}{id}\"",
+        );
+    }
+    Ok(())
 }
 
 fn check_template(

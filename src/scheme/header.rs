@@ -61,8 +61,11 @@ pub(crate) struct ParsedSignatures<'a> {
     sigs: [DecodedSig; MAX_ENTRIES],
     raw: [&'a str; MAX_ENTRIES],
     count: usize,
-    /// The timestamp item (`t=` / `ts=`), for list layouts that carry one.
+    /// The timestamp item (`t=` / `ts=`), for list layouts that carry one, or the timestamp
+    /// field of a body-carried signature object.
     pub(crate) timestamp: Option<&'a str>,
+    /// The id (token) field of a body-carried signature object.
+    pub(crate) id: Option<&'a str>,
 }
 
 impl<'a> ParsedSignatures<'a> {
@@ -110,17 +113,76 @@ fn decode_into(encoding: Encoding, text: &str, out: &mut DecodedSig) -> Option<(
     Some(())
 }
 
+/// Reads and decodes the signature object of a body-carried scheme (Mailgun). A body without
+/// the object (or without its signature field) is a missing signature; anything else that is
+/// not exactly one string per field, or a signature not in the scheme's encoding, is a
+/// malformed payload. The timestamp and the id are checked by the verifier.
+pub(crate) fn parse_body_signature<'a>(
+    scheme: &Scheme,
+    object: &'a crate::body_field::SignatureObject,
+) -> Result<ParsedSignatures<'a>, Rejection> {
+    let mut parsed = ParsedSignatures {
+        sigs: [DecodedSig::EMPTY; MAX_ENTRIES],
+        raw: [""; MAX_ENTRIES],
+        count: 0,
+        timestamp: Some(&object.timestamp),
+        id: Some(&object.id),
+    };
+    if object.signature.len() > MAX_VALUE_LEN {
+        return Err(Rejection::MalformedPayload);
+    }
+    decode_into(scheme.encoding, &object.signature, &mut parsed.sigs[0])
+        .ok_or(Rejection::MalformedPayload)?;
+    parsed.raw[0] = &object.signature;
+    parsed.count = 1;
+    Ok(parsed)
+}
+
+/// Reads the signature object of `body` for a [`Layout::BodyJson`] scheme.
+pub(crate) fn body_signature(
+    layout: &Layout,
+    body: &[u8],
+) -> Result<crate::body_field::SignatureObject, Rejection> {
+    use crate::body_field::{ObjectError, signature_object};
+    let Some(fields) = object_fields(layout) else {
+        return Err(Rejection::MissingSignature);
+    };
+    signature_object(body, fields).map_err(|e| match e {
+        ObjectError::Absent => Rejection::MissingSignature,
+        ObjectError::Malformed => Rejection::MalformedPayload,
+    })
+}
+
+/// The field names of a [`Layout::BodyJson`].
+pub(crate) fn object_fields(layout: &Layout) -> Option<crate::body_field::ObjectFields<'_>> {
+    match layout {
+        Layout::BodyJson {
+            object,
+            signature_field,
+            timestamp_field,
+            id_field,
+        } => Some(crate::body_field::ObjectFields {
+            object,
+            signature: signature_field,
+            timestamp: timestamp_field,
+            id: id_field,
+        }),
+        _ => None,
+    }
+}
+
 /// Parses the signature header of `scheme`. Errors name the header, never its content.
 pub(crate) fn parse_signatures<'a>(
     scheme: &Scheme,
     value: &'a str,
 ) -> Result<ParsedSignatures<'a>, Rejection> {
-    let malformed = || Rejection::MalformedHeader(scheme.signature_header.clone());
+    let malformed = || scheme.malformed_signature();
     let mut parsed = ParsedSignatures {
         sigs: [DecodedSig::EMPTY; MAX_ENTRIES],
         raw: [""; MAX_ENTRIES],
         count: 0,
         timestamp: None,
+        id: None,
     };
     let push = |parsed: &mut ParsedSignatures<'a>, text: &'a str| -> Result<(), Rejection> {
         let slot = &mut parsed.sigs[parsed.count];
@@ -135,6 +197,8 @@ pub(crate) fn parse_signatures<'a>(
                 push(&mut parsed, sig)?;
             }
         }
+        // The body layout is parsed by `parse_body_signature`; no header value holds it.
+        Layout::BodyJson { .. } => return Err(malformed()),
         Layout::List {
             item_sep,
             kv_sep,

@@ -19,7 +19,10 @@ use http::HeaderName;
 
 pub use custom::SchemeFileError;
 pub use handshake::Handshake;
-pub(crate) use header::{ParsedSignatures, one_header, parse_signatures};
+pub(crate) use header::{
+    ParsedSignatures, body_signature, object_fields, one_header, parse_body_signature,
+    parse_signatures,
+};
 pub(crate) use message::{MessageInput, feed};
 
 /// A signature scheme: what is signed, with what, and where the signature travels.
@@ -32,7 +35,8 @@ pub struct Scheme {
     pub(crate) name: Arc<str>,
     pub(crate) algorithm: Algorithm,
     pub(crate) secret_format: SecretFormat,
-    pub(crate) signature_header: HeaderName,
+    /// `None` exactly when the signature travels in the body ([`Layout::BodyJson`]).
+    pub(crate) signature_header: Option<HeaderName>,
     pub(crate) layout: Layout,
     pub(crate) encoding: Encoding,
     pub(crate) timestamp: Option<TimestampSource>,
@@ -48,8 +52,24 @@ impl Scheme {
     }
 
     /// The header that carries the signature (or, for plain-token schemes, the token).
-    pub fn signature_header(&self) -> &HeaderName {
-        &self.signature_header
+    /// `None` for schemes whose signature travels inside the JSON body (Mailgun; see
+    /// [`signature_in_body`](Self::signature_in_body)).
+    ///
+    /// ```
+    /// use hookguard::Provider;
+    /// assert_eq!(Provider::Github.scheme().signature_header().unwrap(), "x-hub-signature-256");
+    /// assert!(Provider::Mailgun.scheme().signature_header().is_none());
+    /// ```
+    pub fn signature_header(&self) -> Option<&HeaderName> {
+        self.signature_header.as_ref()
+    }
+
+    /// Whether the signature, its timestamp and the delivery id travel in an object of the
+    /// JSON body instead of headers (Mailgun). Such a scheme does **not** authenticate the
+    /// rest of the body: only the signed fields (timestamp and token) are proven. Sign its
+    /// deliveries with [`Signer::sign_with_body`](crate::Signer::sign_with_body).
+    pub fn signature_in_body(&self) -> bool {
+        matches!(self.layout, Layout::BodyJson { .. })
     }
 
     /// The provider's endpoint handshake, answered by the pipeline, if it has one.
@@ -67,9 +87,11 @@ impl Scheme {
         self.timestamp.is_some()
     }
 
-    /// Whether the delivery id comes from a signed header (else it is a digest of the body).
+    /// Whether the delivery id comes from signed material other than the body: a signed id
+    /// header, or the signed token of a body-carried signature (else it is a digest of the
+    /// body).
     pub fn has_signed_id(&self) -> bool {
-        self.id_header.is_some()
+        self.id_header.is_some() || self.signature_in_body()
     }
 
     /// Whether the scheme verifies with a public key (Ed25519, ECDSA P-256).
@@ -175,6 +197,17 @@ pub(crate) enum Encoding {
 pub(crate) enum Layout {
     /// The whole value is one signature, after a fixed prefix (`sha256=`, `v0=`, or none).
     Single { prefix: Cow<'static, str> },
+    /// No header: the signature, the timestamp and the delivery id are string fields of one
+    /// object at the top level of the JSON body (Mailgun:
+    /// `"signature": {"timestamp": …, "token": …, "signature": …}`). The body itself cannot be
+    /// signed (it holds the signature), so the signed message is made of the timestamp and
+    /// the id only; the id (the token, a nonce) is always the delivery id.
+    BodyJson {
+        object: Cow<'static, str>,
+        signature_field: Cow<'static, str>,
+        timestamp_field: Cow<'static, str>,
+        id_field: Cow<'static, str>,
+    },
     /// A list of `key<kv_sep>value` items separated by `item_sep`: `v1,sig v1,sig` (Standard
     /// Webhooks), `t=…,v1=…` (Stripe), `ts=…;h1=…` (Paddle). Items whose key is neither the
     /// signature key nor the timestamp key are ignored (other scheme versions).
@@ -191,7 +224,8 @@ pub(crate) enum Layout {
 pub(crate) enum TimestampSource {
     /// Its own header.
     Header(HeaderName, Unit),
-    /// The list-style signature header's timestamp item (`t=` for Stripe).
+    /// The list-style signature header's timestamp item (`t=` for Stripe), or the timestamp
+    /// field of a body-carried signature object (Mailgun).
     SignatureParam(Unit),
     /// A top-level integer field of the JSON body, read only after the signature verified.
     BodyJsonField(Cow<'static, str>, Unit),
@@ -266,13 +300,47 @@ impl Scheme {
                 Algorithm::EcdsaP256 => SecretFormat::EcdsaP256,
                 _ => SecretFormat::Utf8,
             },
-            signature_header: HeaderName::from_static(signature_header),
+            signature_header: Some(HeaderName::from_static(signature_header)),
             layout,
             encoding,
             timestamp: None,
             id_header: None,
             message,
             handshake: None,
+        }
+    }
+
+    /// A preset whose signature travels in the JSON body (`layout` is [`Layout::BodyJson`]):
+    /// no signature header; the timestamp is the object's timestamp field.
+    pub(crate) fn preset_in_body(
+        name: &'static str,
+        algorithm: Algorithm,
+        layout: Layout,
+        encoding: Encoding,
+        unit: Unit,
+        message: Vec<Part>,
+    ) -> Scheme {
+        debug_assert!(matches!(layout, Layout::BodyJson { .. }));
+        Scheme {
+            name: name.into(),
+            algorithm,
+            secret_format: SecretFormat::Utf8,
+            signature_header: None,
+            layout,
+            encoding,
+            timestamp: Some(TimestampSource::SignatureParam(unit)),
+            id_header: None,
+            message,
+            handshake: None,
+        }
+    }
+
+    /// The rejection for a malformed signature: it names the signature header, or says the
+    /// payload is malformed when the signature travels in the body.
+    pub(crate) fn malformed_signature(&self) -> crate::error::Rejection {
+        match &self.signature_header {
+            Some(name) => crate::error::Rejection::MalformedHeader(name.clone()),
+            None => crate::error::Rejection::MalformedPayload,
         }
     }
 
@@ -300,6 +368,20 @@ impl Scheme {
 pub(crate) fn single(prefix: &'static str) -> Layout {
     Layout::Single {
         prefix: Cow::Borrowed(prefix),
+    }
+}
+
+pub(crate) fn body_json(
+    object: &'static str,
+    signature_field: &'static str,
+    timestamp_field: &'static str,
+    id_field: &'static str,
+) -> Layout {
+    Layout::BodyJson {
+        object: Cow::Borrowed(object),
+        signature_field: Cow::Borrowed(signature_field),
+        timestamp_field: Cow::Borrowed(timestamp_field),
+        id_field: Cow::Borrowed(id_field),
     }
 }
 

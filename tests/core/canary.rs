@@ -66,27 +66,43 @@ fn no_public_type_or_rejection_path_prints_the_secret_or_the_body() {
                 .timestamp(TS)
                 .url(format!("{ORIGIN}{PATH}"));
             printed += &format!("{delivery:?}");
-            let good = signer.sign(&delivery).unwrap();
-            let ok = check(&v, &good, BODY.as_bytes(), now()).unwrap();
+            let (good, good_body) = signer.sign_with_body(&delivery).unwrap();
+            let ok = check(&v, &good, &good_body, now()).unwrap();
             printed += &format!("{ok:?} {} {}", ok.delivery_id(), ok.key_id());
-            let sig = signature_header(p);
-            // Every rejection path we can reach from the outside.
-            let mut variants: Vec<HeaderMap> = vec![HeaderMap::new()];
-            for bad in [
+            // Every rejection path we can reach from the outside: the signature replaced by
+            // canaries and junk, duplicated, and absent; in its header, or (Mailgun) in the
+            // body's signature object.
+            let bads = [
                 &b"CANARYsecret7f3a9"[..],
                 b"v1,CANARYbody",
                 b"sha256=zz",
                 b"",
-            ] {
-                let mut h = good.clone();
-                h.insert(sig.clone(), HeaderValue::from_bytes(bad).unwrap());
-                variants.push(h);
+            ];
+            let mut variants: Vec<(HeaderMap, Vec<u8>)> = Vec::new();
+            if in_body(p) {
+                let sig = body_signature_range(&good_body);
+                let object = signature_object_range(&good_body);
+                variants.push((good.clone(), splice(&good_body, 1..object.end + 1, b"")));
+                for bad in bads {
+                    variants.push((good.clone(), splice(&good_body, sig.clone(), bad)));
+                }
+                let member = [&br#","signature":"#[..], &good_body[object.clone()]].concat();
+                let dup = splice(&good_body, object.end..object.end, &member);
+                variants.push((good.clone(), dup));
+            } else {
+                let sig = signature_header(p);
+                variants.push((HeaderMap::new(), good_body.to_vec()));
+                for bad in bads {
+                    let mut h = good.clone();
+                    h.insert(sig.clone(), HeaderValue::from_bytes(bad).unwrap());
+                    variants.push((h, good_body.to_vec()));
+                }
+                let mut dup = good.clone();
+                dup.append(sig.clone(), HeaderValue::from_static(SECRET));
+                variants.push((dup, good_body.to_vec()));
             }
-            let mut dup = good.clone();
-            dup.append(sig.clone(), HeaderValue::from_static(SECRET));
-            variants.push(dup);
-            for h in &variants {
-                for body in [BODY.as_bytes(), b"CANARYbody tampered"] {
+            for (h, signed_body) in &variants {
+                for body in [&signed_body[..], b"CANARYbody tampered"] {
                     for t in [now(), at(0)] {
                         if let Err(r) = check(&v, h, body, t) {
                             printed += &format!("{r} {r:?} {} ", r.code());

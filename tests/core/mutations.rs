@@ -11,8 +11,7 @@ use crate::common::*;
 #[test]
 fn the_unmodified_delivery_verifies_for_every_preset() {
     for &p in Provider::ALL {
-        let b = body(p);
-        let h = sign(p, &b, TS);
+        let (h, b) = signed(p, &body(p), TS);
         let v = check(&verifier(p), &h, &b, now());
         assert!(v.is_ok(), "{p}: {v:?}");
     }
@@ -22,8 +21,18 @@ fn the_unmodified_delivery_verifies_for_every_preset() {
 fn every_prefix_of_the_signature_is_rejected() {
     let mut tried = 0;
     for &p in Provider::ALL {
-        let b = body(p);
-        let h = sign(p, &b, TS);
+        let (h, b) = signed(p, &body(p), TS);
+        if in_body(p) {
+            // Mailgun: every prefix of the hex signature inside the body's signature object.
+            let sig = body_signature_range(&b);
+            for cut in sig.start..sig.end {
+                let mutated = splice(&b, cut..sig.end, b"");
+                let result = check(&verifier(p), &h, &mutated, now());
+                assert!(result.is_err(), "{p}: prefix of length {cut} accepted");
+                tried += 1;
+            }
+            continue;
+        }
         let name = signature_header(p);
         let value = h[&name].as_bytes().to_vec();
         let sig_start = value.len() - signature_len(p);
@@ -85,10 +94,34 @@ fn flip_each_bit(
 #[test]
 fn every_bit_flip_in_body_signature_timestamp_and_id_is_rejected() {
     let mut tried = 0;
+    let mut unsigned_body_flips = 0;
     for &p in Provider::ALL {
-        let b = body(p);
-        let h = sign(p, &b, TS);
+        let (h, b) = signed(p, &body(p), TS);
         let v = verifier(p);
+        if in_body(p) {
+            // Mailgun: the signature object (signature, timestamp, token, and the JSON
+            // around them) must not survive any flip; the rest of the body is not signed
+            // (Mailgun's design, stated in the README), so flips there are counted apart.
+            // The signed part: the body's `{` through the object's `}` (its key included).
+            let object = 0..signature_object_range(&b).end;
+            for i in 0..b.len() {
+                for bit in 0..8 {
+                    let mut m = b.clone();
+                    m[i] ^= 1 << bit;
+                    let result = check(&v, &h, &m, now());
+                    if object.contains(&i) {
+                        assert!(
+                            result.is_err(),
+                            "{p}: signature object bit {bit} of byte {i} accepted"
+                        );
+                        tried += 1;
+                    } else {
+                        unsigned_body_flips += 1;
+                    }
+                }
+            }
+            continue;
+        }
         if signs_body(p) {
             // Plain-token schemes (GitLab, Okta, Postmark) sign nothing, so their body is not
             // covered: that is the provider's design, stated in the README.
@@ -107,6 +140,10 @@ fn every_bit_flip_in_body_signature_timestamp_and_id_is_rejected() {
         }
     }
     assert!(tried > 10_000, "tried {tried}");
+    // The one body-carried preset's event data: 8 flips per byte outside its object.
+    let (_, mg) = signed(Provider::Mailgun, &body(Provider::Mailgun), TS);
+    let object_end = signature_object_range(&mg).end;
+    assert_eq!(unsigned_body_flips, 8 * (mg.len() - object_end));
 }
 
 fn hmac_sha256_hex(key: &[u8], msg: &[u8]) -> String {
@@ -206,8 +243,7 @@ fn a_valid_signature_of_another_scheme_version_is_never_a_fallback() {
 #[test]
 fn a_different_secret_is_rejected_for_every_preset() {
     for &p in Provider::ALL {
-        let b = body(p);
-        let h = sign(p, &b, TS);
+        let (h, b) = signed(p, &body(p), TS);
         let v = verifier_with(p, keys(p).other_verify);
         assert_eq!(
             check(&v, &h, &b, now()),
@@ -220,8 +256,7 @@ fn a_different_secret_is_rejected_for_every_preset() {
 #[test]
 fn rotation_accepts_any_configured_key_and_reports_which() {
     for &p in Provider::ALL {
-        let b = body(p);
-        let h = sign(p, &b, TS);
+        let (h, b) = signed(p, &body(p), TS);
         let v = hookguard::Verifier::builder(p)
             .secrets([keys(p).other_verify, keys(p).verify])
             .public_url(ORIGIN)

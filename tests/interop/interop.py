@@ -3,7 +3,7 @@
 
 Direction (a): an official SDK signs -> `hookguard verify` must accept (exit 0, `ok <id>`),
                and the same headers with one body byte changed must be rejected (exit 1).
-Where an SDK has no signing function (Razorpay, Coinbase Commerce, Linear, SendGrid), (a) uses a
+Where an SDK has no signing function (Razorpay, Coinbase Commerce, Linear, SendGrid, Mailgun), (a) uses a
 signature computed the way the SDK's verify recomputes it (SendGrid: ECDSA via `cryptography`),
 and the SDK must accept it before hookguard is asked.
 Direction (b): `hookguard sign` produces headers -> the SDK's verify function must accept them,
@@ -43,6 +43,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import coinbase_commerce.webhook as coinbase_webhook
+import mailgun.security as mailgun_security
 import nacl.exceptions
 import nacl.signing
 import razorpay
@@ -470,6 +471,8 @@ def sdk_self_checks() -> None:
                 notification_url=s["url"])
     check("sdk/squareup-vectors", sq)
 
+    check("sdk/mailgun-python-vector", mailgun_sdk_self_check)
+
 
 # ----------------------------------------------------------------------------------------------
 # hookguard vs vectors
@@ -881,6 +884,104 @@ def newer_provider_checks() -> None:
           lambda h, b: need_true(sendgrid_verify(pub_b64, b, h)))
 
 
+# ----------------------------------------------------------------------------------------------
+# Mailgun: no signature header; the JSON body's `signature` object carries timestamp, token and
+# the hex HMAC-SHA256 of `{timestamp}{token}` (the rest of the body is NOT signed). The official
+# Python SDK (PyPI `mailgun`, mailgun/mailgun-python) verifies with
+# `mailgun.security.SecurityGuard.verify_webhook(signing_key, token, timestamp, signature,
+# max_age_seconds)`, which reads `time.time()` for its window: stubbed here. It has no signing
+# function, so (a) uses the HMAC the SDK itself recomputes, confirmed by the SDK first.
+
+MAILGUN_VECTOR = {  # mailgun-php tests/Api/WebhookTest.php testVerifyWebhookGood
+    "key": "key-3ax6xnjp29jd6fds4gc373sgvjxteol0", "ts": 1403645220,
+    "token": "5egbgr1vjgqxtrnp65xfznchgdccwh5d6i09vijqi3whgowmn6",
+    "sig": "9cfc5c41582e51246e73c88d34db3af0a3a2692a76fbab81492842f000256d33",
+    "bad_token": "owyldpe6nxhmrn78epljl6bj0orrki1u3d2v5e6cnlmmuox8jr",
+}
+
+
+def mailgun_sdk_verify(key: str, token: str, ts: str, sig: str, at: int) -> bool:
+    real = mailgun_security.time.time
+    mailgun_security.time.time = lambda: float(at)
+    try:
+        return mailgun_security.SecurityGuard.verify_webhook(key, token, ts, sig, max_age_seconds=300)
+    finally:
+        mailgun_security.time.time = real
+
+
+def mailgun_body(ts: str, token: str, sig: str, event: dict) -> bytes:
+    doc = {"signature": {"timestamp": ts, "token": token, "signature": sig}, "event-data": event}
+    return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def mailgun_sdk_self_check():
+    v = MAILGUN_VECTOR
+    if mailgun_sdk_verify(v["key"], v["token"], str(v["ts"]), v["sig"], v["ts"]) is not True:
+        return "SDK rejects mailgun-php's good vector"
+    if mailgun_sdk_verify(v["key"], v["bad_token"], str(v["ts"]), v["sig"], v["ts"]) is not False:
+        return "SDK accepts mailgun-php's bad vector"
+    return None
+
+
+def mailgun_checks() -> None:
+    v = MAILGUN_VECTOR
+    event = {"event": "delivered", "id": "CPgfbmQMTCKtHW6uIWtuVe", "recipient": "caf\u00e9@example.com"}
+    body = mailgun_body(str(v["ts"]), v["token"], v["sig"], event)
+    check("vector/mailgun/accept",
+          lambda: expect_ok(hg_verify("mailgun", [v["key"]], {}, body, now_ts=v["ts"]), v["token"]))
+    bad = mailgun_body(str(v["ts"]), v["bad_token"], v["sig"], event)
+    check("vector/mailgun/bad-token-rejected",
+          lambda: expect_reject(hg_verify("mailgun", [v["key"]], {}, bad, now_ts=v["ts"])))
+
+    # (a) a delivery made the way the SDK checks it -> hookguard accepts, token = delivery id.
+    key = secret("key-" + rnd.token_hex(16))
+    ts, token = now(), rnd.token_hex(25)
+    sig = hmac_hex(key, f"{ts}{token}".encode())
+    assert mailgun_sdk_verify(key, token, str(ts), sig, ts) is True
+    body = mailgun_body(str(ts), token, sig, event)
+    check("a/mailgun/hookguard-accepts",
+          lambda: expect_ok(hg_verify("mailgun", [key], {}, body, now_ts=ts), token))
+    forged = mailgun_body(str(ts), token[:-1] + ("0" if token[-1] != "0" else "1"), sig, event)
+    check("a/mailgun/hookguard-rejects-tampered-token",
+          lambda: expect_reject(hg_verify("mailgun", [key], {}, forged, now_ts=ts)))
+    # Mailgun's design, not a hookguard choice: the event data is not signed.
+    edited = mailgun_body(str(ts), token, sig, {**event, "event": "failed"})
+    check("a/mailgun/unsigned-event-data-accepted-by-design",
+          lambda: expect_ok(hg_verify("mailgun", [key], {}, edited, now_ts=ts), token))
+
+    # (b) `hookguard sign` prints the signed body -> the SDK accepts its fields.
+    ts2, token2 = now(), rnd.token_hex(25)
+    unsigned = json.dumps({"event-data": event}, ensure_ascii=False).encode("utf-8")
+    state = {}
+
+    def b_accept():
+        r = hookguard(["sign", "--provider", "mailgun", "--id", token2, "--timestamp", str(ts2)],
+                      unsigned, [key])
+        if r.rc != 0:
+            return f"hookguard sign failed: {r.describe()}"
+        doc = json.loads(r.out)
+        if doc.get("event-data") != event:
+            return f"signed body lost the event data: {r.describe()}"
+        o = doc["signature"]
+        state["o"] = o
+        if (o["timestamp"], o["token"]) != (str(ts2), token2):
+            return f"signed fields differ: {r.describe()}"
+        if mailgun_sdk_verify(key, o["token"], o["timestamp"], o["signature"], ts2 + 1) is not True:
+            return f"SDK rejected hookguard's signature; {r.describe()}"
+        return None
+
+    def b_reject():
+        o = state.get("o")
+        if o is None:
+            return "no signed body (the sign step failed)"
+        if mailgun_sdk_verify(key, token2 + "x", o["timestamp"], o["signature"], ts2 + 1) is not False:
+            return "SDK accepted a tampered token"
+        return None
+
+    check("b/mailgun/sdk-accepts", b_accept)
+    check("b/mailgun/sdk-rejects-tampered-token", b_reject)
+
+
 def hmac_hex(key: str, body: bytes) -> str:
     return hmac.new(key.encode("utf-8"), body, hashlib.sha256).hexdigest()
 
@@ -897,12 +998,13 @@ def main() -> int:
                 listed = set(r.stdout.decode().split())
                 want = {"standard-webhooks", "standard-webhooks-v1a", "svix", "stripe", "github", "slack",
                         "twilio", "discord", "paddle", "square", "razorpay", "coinbase-commerce", "clerk",
-                        "resend", "hubspot", "mux", "sendgrid", "linear"}
+                        "resend", "hubspot", "mux", "sendgrid", "linear", "mailgun"}
                 report("hookguard-providers-lists-sdk-providers", r.returncode == 0 and want <= listed,
                        f"exit={r.returncode} missing={sorted(want - listed)} stderr={r.stderr.decode()[-300:]!r}")
                 vector_checks()
                 interop_checks()
                 newer_provider_checks()
+                mailgun_checks()
     finally:
         if os.environ.get("INTEROP_KEEP_TMP") == "1":  # keep body files named in FAIL lines
             print(f"# kept {TMP} (contains secret files; delete it when done)", file=sys.stderr)
