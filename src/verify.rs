@@ -620,14 +620,14 @@ fn ecdsa_key(der: &[u8]) -> Result<PreparedKey, ConfigError> {
 }
 
 // Not compiled in the builds cargo-mutants tests (default features): its mutants cannot fail.
+#[cfg_attr(mutants, mutants::skip)]
 #[cfg(not(feature = "ecdsa"))]
-#[cfg_attr(any(), mutants::skip)]
 fn ecdsa_key(_: &[u8]) -> Result<PreparedKey, ConfigError> {
     Err(ConfigError::FeatureDisabled("ecdsa"))
 }
 
+#[cfg_attr(mutants, mutants::skip)]
 #[cfg(not(feature = "ed25519"))]
-#[cfg_attr(any(), mutants::skip)]
 fn ed25519_key(_: &[u8; 32]) -> Result<PreparedKey, ConfigError> {
     Err(ConfigError::FeatureDisabled("ed25519"))
 }

@@ -234,3 +234,30 @@ pub(crate) fn parse_signatures<'a>(
     }
     Ok(parsed)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_longest_signature_decodes_and_one_byte_more_cannot_match() {
+        // 72 bytes is a DER ECDSA P-256 signature at its longest (custom schemes may hex it).
+        let decode = |encoding, text: &str| {
+            let mut out = DecodedSig::EMPTY;
+            decode_into(encoding, text, &mut out).map(|()| out.bytes().map(<[u8]>::len))
+        };
+        let hex = |n: usize| "ab".repeat(n);
+        assert_eq!(decode(Encoding::Hex, &hex(72)), Some(Some(72)));
+        assert_eq!(decode(Encoding::Hex, &hex(73)), Some(None));
+        assert_eq!(decode(Encoding::Hex, &hex(500)), Some(None));
+        assert_eq!(decode(Encoding::Hex, "abc"), None);
+        assert_eq!(decode(Encoding::Hex, "AB"), None);
+        let b64 = |n: usize| {
+            use base64::Engine as _;
+            STANDARD.encode(vec![7u8; n])
+        };
+        assert_eq!(decode(Encoding::Base64, &b64(72)), Some(Some(72)));
+        assert_eq!(decode(Encoding::Base64, &b64(73)), Some(None));
+        assert_eq!(decode(Encoding::Base64, "abc"), None);
+    }
+}
