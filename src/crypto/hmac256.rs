@@ -27,6 +27,9 @@ impl PreparedHmacSha256 {
     }
 }
 
+// The wipe cannot be observed from safe code (the crate forbids `unsafe`), so no test can
+// tell it from an empty `drop`: cargo-mutants leaves it alone instead of reporting a survivor.
+#[cfg_attr(mutants, mutants::skip)]
 impl Drop for PreparedHmacSha256 {
     fn drop(&mut self) {
         if let Ok(blank) = <Hmac<Sha256> as KeyInit>::new_from_slice(&[0u8; 64]) {

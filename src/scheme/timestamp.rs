@@ -80,19 +80,21 @@ pub(crate) fn parse_rfc3339(text: &str) -> Option<i64> {
 
 /// Parses `0|[1-9][0-9]{0,18}` into an `i64`. No sign, no leading zeros, no spaces, no
 /// underscores, no radix prefixes: one text per value, so what is signed is what is checked.
+/// Digits are accumulated with checked arithmetic, so a value past `i64::MAX` (at most 19
+/// digits fit) is refused at the first digit that overflows, however long the text.
 pub(crate) fn parse_canonical(text: &str) -> Option<i64> {
-    let bytes = text.as_bytes();
-    let canonical = match bytes {
-        [] => false,
-        [b'0'] => true,
-        [b'1'..=b'9', rest @ ..] => rest.len() <= 18 && rest.iter().all(u8::is_ascii_digit),
-        _ => false,
-    };
-    if !canonical {
-        return None;
+    let (first, rest) = text.as_bytes().split_first()?;
+    if *first == b'0' {
+        return rest.is_empty().then_some(0);
     }
-    // 19 digits may still exceed i64::MAX; `parse` reports that as an error.
-    text.parse().ok()
+    let mut value: i64 = 0;
+    for &b in text.as_bytes() {
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        value = value.checked_mul(10)?.checked_add(i64::from(b - b'0'))?;
+    }
+    Some(value)
 }
 
 /// `now` as a signed count of `unit`s since the Unix epoch (negative before it).
@@ -129,6 +131,8 @@ mod tests {
         assert_eq!(parse_canonical("0"), Some(0));
         assert_eq!(parse_canonical("1614265330"), Some(1_614_265_330));
         assert_eq!(parse_canonical("9223372036854775807"), Some(i64::MAX));
+        assert_eq!(parse_canonical("7"), Some(7));
+        assert_eq!(parse_canonical(&format!("1{}", "0".repeat(4000))), None);
         for bad in [
             "",
             "00",
