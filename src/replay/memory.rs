@@ -194,8 +194,10 @@ impl MemoryStore {
 
     fn locate(&self, key: &ReplayKey) -> (Hash128, MutexGuard<'_, Shard>) {
         let (a, b) = &self.inner.hashers;
-        let hash =
-            (u128::from(a.hash_one(key.as_str())) << 64) | u128::from(b.hash_one(key.as_str()));
+        let mut halves = [0u8; 16];
+        halves[..8].copy_from_slice(&a.hash_one(key.as_str()).to_le_bytes());
+        halves[8..].copy_from_slice(&b.hash_one(key.as_str()).to_le_bytes());
+        let hash = Hash128::from_le_bytes(halves);
         let shard = (hash as usize) % SHARDS;
         (hash, lock(&self.inner.shards[shard]))
     }
