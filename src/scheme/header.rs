@@ -224,9 +224,10 @@ pub(crate) fn parse_signatures<'a>(
                     return Err(malformed());
                 }
             }
-            if parsed.count > 0 && timestamp_key.is_some() && parsed.timestamp.is_none() {
-                return Err(malformed());
-            }
+            // A signature without its timestamp item is refused by the verifier, before any
+            // MAC work, with this same error: a list layout with a timestamp key always takes
+            // its timestamp from it (`TimestampSource::SignatureParam`, enforced for custom
+            // schemes too).
         }
     }
     if parsed.count == 0 {

@@ -25,6 +25,14 @@ fn every_scheme_reports_what_it_signs() {
         Some(Handshake::ZoomUrlValidation)
     );
     assert_eq!(s(Provider::Github).handshake(), None);
+    assert_eq!(
+        s(Provider::Github)
+            .signature_header()
+            .map(HeaderName::as_str),
+        Some("x-hub-signature-256")
+    );
+    assert!(s(Provider::Mailgun).signature_header().is_none());
+    assert!(s(Provider::Mailgun).signature_in_body() && !s(Provider::Github).signature_in_body());
 }
 
 #[test]
@@ -160,4 +168,29 @@ fn a_list_header_needs_its_timestamp_only_when_it_carries_a_signature() {
     let v0 = v1.replacen("v1=", "v0=", 1);
     let m = with_header(&h, &name, v0.as_bytes()).unwrap();
     assert_eq!(check(&v, &m, &b, now()), Err(Rejection::MissingSignature));
+}
+
+#[test]
+fn a_body_signature_of_4096_characters_is_read_and_a_longer_one_is_refused() {
+    let p = Provider::Mailgun;
+    let (h, b) = signed(p, &body(p), TS);
+    let at = body_signature_range(&b);
+    let with_signature = |text: &str| {
+        let mut out = b[..at.start].to_vec();
+        out.extend_from_slice(text.as_bytes());
+        out.extend_from_slice(&b[at.end..]);
+        out
+    };
+    let v = verifier(p);
+    // Valid lower-case hex, too long to be a MAC: read, then no match.
+    let exact = with_signature(&"ab".repeat(2048));
+    assert_eq!(
+        check(&v, &h, &exact, now()),
+        Err(Rejection::SignatureMismatch)
+    );
+    let over = with_signature(&"ab".repeat(2049));
+    assert_eq!(
+        check(&v, &h, &over, now()),
+        Err(Rejection::MalformedPayload)
+    );
 }
