@@ -7,8 +7,9 @@
 # Environment:
 #   FUZZ_SECONDS   seconds per target (default 30)
 #   FUZZ_RSS_MB    libFuzzer -rss_limit_mb (default 512)
-#   FUZZ_MAX_MS    slowest-input budget in ms for the replay pass (default 10); exceeding it
-#                  is reported, and fails the run only with FUZZ_STRICT_MS=1
+#   FUZZ_MAX_MS    slowest-input budget in ms for the replay pass (default 10); an input over
+#                  it is timed alone three more times and its best time counts; exceeding it
+#                  is reported, and fails the run only with FUZZ_STRICT_MS=1 (.ci/run sets it)
 #   FUZZ_TIME_SANITIZER  sanitizer of the build the replay pass times (default none: the
 #                  time an input costs the code, not AddressSanitizer's bookkeeping; "address"
 #                  times the ASan build the fuzzing used)
@@ -110,6 +111,17 @@ for t in "${TARGETS[@]}"; do
             slowest=$(grep -E '^Executed .* in [0-9]+ ms' "$LOGS/$t.replay.log" | tail -n +2 \
                 | sed -E 's/^Executed (.*) in ([0-9]+) ms$/\2 \1/' | sort -n | tail -1)
             ms=${slowest%% *}
+            if [ -n "$ms" ] && [ "$ms" -gt "$MAX_MS" ]; then
+                # Time the slowest input alone three more times and keep the best: one
+                # preemption by the scheduler is not the input's cost.
+                file=${slowest#* }
+                for _ in 1 2 3; do
+                    again=$("$bin" -rss_limit_mb="$RSS_MB" -timeout=1 "$EMPTY" "$file" 2>&1 \
+                        | sed -n -E 's/^Executed .* in ([0-9]+) ms$/\1/p' | tail -1)
+                    if [ -n "$again" ] && [ "$again" -lt "$ms" ]; then ms=$again; fi
+                done
+                slowest="$ms $file"
+            fi
             if [ -n "$ms" ] && [ "$ms" -gt "$MAX_MS" ]; then
                 echo "fuzz-smoke: $t: slowest input takes ${ms} ms (> ${MAX_MS} ms budget): ${slowest#* }"
                 [ "${FUZZ_STRICT_MS:-0}" = 1 ] && problem="${problem:+$problem, }slow input ${ms} ms"
