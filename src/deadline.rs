@@ -7,7 +7,7 @@
 //! first poll is synchronous work, and `timeout_at` keeps its absolute deadline.
 
 use std::future::{Future, poll_fn};
-use std::pin::pin;
+use std::pin::{Pin, pin};
 use std::task::Poll;
 use std::time::Duration;
 
@@ -17,7 +17,7 @@ use tokio::time::error::Elapsed;
 /// [`tokio::time::timeout`], without the timer when `future` is ready on its first poll.
 pub(crate) async fn timeout<F: Future>(limit: Duration, future: F) -> Result<F::Output, Elapsed> {
     let mut future = pin!(future);
-    if let Poll::Ready(out) = poll_fn(|cx| Poll::Ready(future.as_mut().poll(cx))).await {
+    if let Poll::Ready(out) = first_poll(future.as_mut()).await {
         return Ok(out);
     }
     tokio::time::timeout(limit, future).await
@@ -30,10 +30,15 @@ pub(crate) async fn timeout_at<F: Future>(
     future: F,
 ) -> Result<F::Output, Elapsed> {
     let mut future = pin!(future);
-    if let Poll::Ready(out) = poll_fn(|cx| Poll::Ready(future.as_mut().poll(cx))).await {
+    if let Poll::Ready(out) = first_poll(future.as_mut()).await {
         return Ok(out);
     }
     tokio::time::timeout_at(deadline, future).await
+}
+
+/// Polls `future` once (registering the task's waker, as any poll does) and reports the result.
+async fn first_poll<F: Future>(mut future: Pin<&mut F>) -> Poll<F::Output> {
+    poll_fn(|cx| Poll::Ready(future.as_mut().poll(cx))).await
 }
 
 #[cfg(test)]
