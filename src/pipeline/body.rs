@@ -55,29 +55,29 @@ pub(crate) async fn read_capped(
     limit: usize,
     deadline: Instant,
 ) -> Result<Bytes, Rejection> {
-    // The first chunk is kept as it is: a body that arrives in one piece is not copied.
-    let mut first: Option<Bytes> = None;
-    let mut buf = BytesMut::new();
+    // While at most one non-empty chunk has come, the body is that chunk, not a copy; any
+    // chunk after it starts the joined buffer.
+    let mut single = Bytes::new();
+    let mut joined: Option<BytesMut> = None;
     loop {
         let next = crate::deadline::timeout_at(deadline, source.next_chunk()).await;
         match next {
             Err(_) => return Err(Rejection::BodyTimeout),
-            Ok(None) if buf.is_empty() => return Ok(first.unwrap_or_default()),
-            Ok(None) => return Ok(buf.freeze()),
+            Ok(None) => return Ok(joined.map_or(single, BytesMut::freeze)),
             Ok(Some(Err(BodyError))) => return Err(Rejection::BodyReadFailed),
             Ok(Some(Ok(chunk))) => {
-                let held = first.as_ref().map_or(0, Bytes::len) + buf.len();
+                let held = joined.as_ref().map_or(single.len(), BytesMut::len);
                 if held + chunk.len() > limit {
                     return Err(Rejection::PayloadTooLarge);
                 }
-                match first.take() {
-                    None if buf.is_empty() => first = Some(chunk),
-                    earlier => {
-                        if let Some(earlier) = earlier {
-                            buf.reserve(earlier.len() + chunk.len());
-                            buf.extend_from_slice(&earlier);
-                        }
+                match &mut joined {
+                    Some(buf) => buf.extend_from_slice(&chunk),
+                    None if single.is_empty() => single = chunk,
+                    None => {
+                        let mut buf = BytesMut::with_capacity(held + chunk.len());
+                        buf.extend_from_slice(&single);
                         buf.extend_from_slice(&chunk);
+                        joined = Some(buf);
                     }
                 }
             }
