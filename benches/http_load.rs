@@ -13,7 +13,13 @@
 //!
 //! Optional breakdown targets (`HTTP_LOAD_TARGETS`): `guarded-no-ratelimit` (rate limiter
 //! off), `guarded-noop-store` (a replay store that grants every claim and stores nothing),
-//! `guarded-json` (extracts `Webhook<serde_json::Value>` instead of `Bytes`).
+//! `guarded-json` (extracts `Webhook<serde_json::Value>` instead of `Bytes`), and
+//! `hmac-floor`: the bare handler, which first checks the Standard Webhooks signature by hand
+//! (one `Hmac<Sha256>` keyed once and cloned per request, over `{id}.{timestamp}.{body}`,
+//! the `v1,` value base64-decoded and compared with `verify_slice`) and nothing else: no
+//! timestamp window, no replay store, no rate limit, no log line. It is the cost any guard
+//! that verifies this delivery must pay, so `hmac-floor / bare` bounds every verifying
+//! guard's throughput ratio in this benchmark.
 //!
 //! Every request of a run carries a unique, pre-signed `webhook-id` (signed before the
 //! timing starts, with the current timestamp), so the replay store inserts one entry per
@@ -137,6 +143,7 @@ enum Target {
     GuardedNoRateLimit,
     GuardedNoopStore,
     GuardedJson,
+    HmacFloor,
     ActixBare,
     ActixGuarded,
 }
@@ -150,13 +157,14 @@ impl Target {
             "guarded-no-ratelimit" => Self::GuardedNoRateLimit,
             "guarded-noop-store" => Self::GuardedNoopStore,
             "guarded-json" => Self::GuardedJson,
+            "hmac-floor" => Self::HmacFloor,
             "actix-bare" | "actix-guarded" if !cfg!(feature = "actix-web") => {
                 panic!("target {s:?} needs `--features axum,actix-web`")
             }
             "actix-bare" => Self::ActixBare,
             "actix-guarded" => Self::ActixGuarded,
             other => panic!(
-                "unknown target {other:?}: bare, guarded, axum-sw, guarded-no-ratelimit, guarded-noop-store, guarded-json, actix-bare, actix-guarded"
+                "unknown target {other:?}: bare, guarded, axum-sw, guarded-no-ratelimit, guarded-noop-store, guarded-json, hmac-floor, actix-bare, actix-guarded"
             ),
         }
     }
@@ -169,6 +177,7 @@ impl Target {
             Self::GuardedNoRateLimit => "guarded-no-ratelimit",
             Self::GuardedNoopStore => "guarded-noop-store",
             Self::GuardedJson => "guarded-json",
+            Self::HmacFloor => "hmac-floor",
             Self::ActixBare => "actix-bare",
             Self::ActixGuarded => "actix-guarded",
         }
@@ -185,6 +194,39 @@ async fn handler(body: Bytes) -> StatusCode {
 async fn json_handler(Webhook(payload): Webhook<serde_json::Value>) -> StatusCode {
     std::hint::black_box(&payload);
     StatusCode::NO_CONTENT
+}
+
+/// The Standard Webhooks check and nothing else (see `hmac-floor` above).
+async fn hmac_floor_handler(req: axum::extract::Request) -> StatusCode {
+    use base64::Engine as _;
+    use hmac::Mac as _;
+    static KEY: std::sync::OnceLock<hmac::Hmac<sha2::Sha256>> = std::sync::OnceLock::new();
+    let key = KEY.get_or_init(|| {
+        let secret = base64::engine::general_purpose::STANDARD
+            .decode(SECRET.trim_start_matches("whsec_"))
+            .unwrap();
+        hmac::Hmac::new_from_slice(&secret).unwrap()
+    });
+    // The request taken whole, so that the headers are read in place, not cloned.
+    let (parts, body) = req.into_parts();
+    let Ok(body) = axum::body::to_bytes(body, 2 << 20).await else {
+        return StatusCode::PAYLOAD_TOO_LARGE;
+    };
+    let headers = &parts.headers;
+    let text = |name: &str| headers.get(name).map(HeaderValue::as_bytes).unwrap_or(b"");
+    let mut mac = key.clone();
+    mac.update(text("webhook-id"));
+    mac.update(b".");
+    mac.update(text("webhook-timestamp"));
+    mac.update(b".");
+    mac.update(&body);
+    let tag = text("webhook-signature")
+        .strip_prefix(b"v1,")
+        .and_then(|b64| base64::engine::general_purpose::STANDARD.decode(b64).ok());
+    match tag {
+        Some(tag) if mac.verify_slice(&tag).is_ok() => StatusCode::NO_CONTENT,
+        _ => StatusCode::UNAUTHORIZED,
+    }
 }
 
 async fn sw_handler(
@@ -252,6 +294,7 @@ fn layer(target: Target) -> WebhookLayer {
 fn app(target: Target) -> Router {
     match target {
         Target::Bare => Router::new().route("/webhook", post(handler)),
+        Target::HmacFloor => Router::new().route("/webhook", post(hmac_floor_handler)),
         Target::AxumSw => Router::new()
             .route("/webhook", post(sw_handler))
             .with_state(SwState(axum_standardwebhooks::SharedWebhook::new(
@@ -1039,6 +1082,9 @@ fn main() {
     }
     if let (Some(g), Some(sw)) = (find(Target::Guarded), find(Target::AxumSw)) {
         ratio(&g, &sw);
+    }
+    if let (Some(g), Some(floor)) = (find(Target::Guarded), find(Target::HmacFloor)) {
+        ratio(&g, &floor);
     }
     let (ab, ag) = (find(Target::ActixBare), find(Target::ActixGuarded));
     if let (Some(ag), Some(ab)) = (ag, ab) {
