@@ -9,7 +9,11 @@
 //! so waiting behind other processes is not counted) and the difference: the guard's cost.
 //! `LAYER_MODE=bare` or `LAYER_MODE=guarded` runs one side only (e.g. under a profiler).
 //!
-//! Environment: `LAYER_REQUESTS` (200 000) per side and round, `LAYER_ROUNDS` (3).
+//! Environment: `LAYER_REQUESTS` (200 000) per side, round and thread, `LAYER_ROUNDS` (3),
+//! `LAYER_THREADS` (1): with more, each thread drives its own clone of the same router (one
+//! pipeline, one store, one limiter shared, as on a multi-threaded server) at the same time,
+//! and the figure is the mean CPU time per request over the threads: what sharing costs
+//! (cache lines written by every thread) shows up as overhead that one thread does not have.
 
 use std::net::SocketAddr;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
@@ -88,6 +92,30 @@ async fn drive(mut app: Router, reqs: Vec<Request<Body>>) -> f64 {
     ns as f64 / n as f64
 }
 
+/// Runs `drive` on `threads` threads at once, each with its own clone of `app` and its own
+/// requests; the mean of their CPU time per request.
+fn drive_parallel(app: &Router, reqs: Vec<Vec<Request<Body>>>) -> f64 {
+    let threads = reqs.len();
+    let barrier = std::sync::Arc::new(std::sync::Barrier::new(threads));
+    let handles: Vec<_> = reqs
+        .into_iter()
+        .map(|reqs| {
+            let app = app.clone();
+            let barrier = barrier.clone();
+            std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_time()
+                    .build()
+                    .unwrap();
+                barrier.wait();
+                rt.block_on(drive(app, reqs))
+            })
+        })
+        .collect();
+    let sum: f64 = handles.into_iter().map(|h| h.join().unwrap()).sum();
+    sum / threads as f64
+}
+
 fn main() {
     if !std::env::args().any(|a| a == "--bench") {
         return; // `cargo test --benches` builds this; only `cargo bench` runs it
@@ -95,6 +123,7 @@ fn main() {
     let mode = std::env::var("LAYER_MODE").unwrap_or_else(|_| "both".into());
     let n = env("LAYER_REQUESTS", 200_000);
     let rounds = env("LAYER_ROUNDS", 3);
+    let threads = env("LAYER_THREADS", 1).max(1);
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_time()
         .build()
@@ -107,27 +136,42 @@ fn main() {
         .unwrap();
     let mut results = Vec::new();
     for round in 0..rounds {
-        let reqs = requests(&signer, &body, n, round);
-        let bare_reqs = requests(&signer, &body, n, round);
+        // Ids unique over rounds and threads: `round * threads + t`.
+        let batch = |t: usize| requests(&signer, &body, n, round * threads + t);
         let layer = Pipeline::builder(verifier.clone())
             .rate_limit(RateLimit::per_second(1_000_000).unwrap().burst(1_000_000))
             .layer()
             .unwrap();
         let guarded = Router::new().route("/webhook", post(handler).layer(layer));
         let bare = Router::new().route("/webhook", post(handler));
-        let (b, g) = rt.block_on(async {
+        let (b, g) = if threads == 1 {
+            let (reqs, bare_reqs) = (batch(0), batch(0));
+            rt.block_on(async {
+                let b = if mode == "both" || mode == "bare" {
+                    drive(bare, bare_reqs).await
+                } else {
+                    0.0
+                };
+                let g = if mode == "both" || mode == "guarded" {
+                    drive(guarded, reqs).await
+                } else {
+                    0.0
+                };
+                (b, g)
+            })
+        } else {
             let b = if mode == "both" || mode == "bare" {
-                drive(bare, bare_reqs).await
+                drive_parallel(&bare, (0..threads).map(batch).collect())
             } else {
                 0.0
             };
             let g = if mode == "both" || mode == "guarded" {
-                drive(guarded, reqs).await
+                drive_parallel(&guarded, (0..threads).map(batch).collect())
             } else {
                 0.0
             };
             (b, g)
-        });
+        };
         println!(
             "round {round}: bare {b:.0} ns/req, guarded {g:.0} ns/req, overhead {:.0} ns",
             g - b

@@ -17,6 +17,7 @@
 //! response type. Two adapters therefore cannot disagree on a status code.
 
 mod body;
+mod counters;
 mod handshake;
 mod problem;
 mod resolver;
@@ -130,18 +131,8 @@ pub struct ObservedRejection(pub Rejection);
 /// Decisions counted by outcome, and (observe-only) would-be rejections by code.
 #[derive(Default)]
 struct Counters {
-    outcomes: dashmap::DashMap<&'static str, u64>,
-    would_reject: dashmap::DashMap<&'static str, u64>,
-}
-
-fn bump(map: &dashmap::DashMap<&'static str, u64>, key: &'static str) {
-    *map.entry(key).or_insert(0) += 1;
-}
-
-fn sorted(map: &dashmap::DashMap<&'static str, u64>) -> Vec<(&'static str, u64)> {
-    let mut out: Vec<_> = map.iter().map(|e| (*e.key(), *e.value())).collect();
-    out.sort();
-    out
+    outcomes: counters::Counts,
+    would_reject: counters::Counts,
 }
 
 /// What every decision's log event carries.
@@ -154,7 +145,7 @@ struct Trace<'a> {
 impl Trace<'_> {
     /// The one event per decision: never the secret, the signature or the body.
     fn log(&self, outcome: &'static str, verified: Option<&Verified>) {
-        bump(&self.counters.outcomes, outcome);
+        self.counters.outcomes.bump(outcome);
         #[cfg(feature = "metrics")]
         metrics::counter!(
             "hookguard_decisions_total",
@@ -275,12 +266,12 @@ impl Pipeline {
 
     /// Decisions so far, by outcome (`handled`, `duplicate`, `signature_mismatch`, …).
     pub fn outcome_counts(&self) -> Vec<(&'static str, u64)> {
-        sorted(&self.inner.counters.outcomes)
+        self.inner.counters.outcomes.sorted()
     }
 
     /// Observe-only mode: how many requests verification would have refused, by code.
     pub fn would_reject_counts(&self) -> Vec<(&'static str, u64)> {
-        sorted(&self.inner.counters.would_reject)
+        self.inner.counters.would_reject.sorted()
     }
 
     /// The rate limiter, if rate limiting is on.
@@ -456,7 +447,7 @@ impl Pipeline {
         let (tenant, verifier, verified) = match self.verify(parts, &bytes).await {
             Ok(found) => found,
             Err(r) if inner.observe_only && r.status().is_client_error() => {
-                bump(&inner.counters.would_reject, r.code());
+                inner.counters.would_reject.bump(r.code());
                 tracing::warn!(target: "hookguard", code = r.code(), "observe-only: verification failed, passing the request on");
                 return Err(Stop::Observe {
                     bytes,
@@ -496,11 +487,18 @@ impl Pipeline {
     /// Step 4 alone: picks the verifier (static or resolved) and verifies.
     /// The tenant and verifier for a request: the static one, the resolver's, or — for an
     /// unknown tenant — the decoy (`known == false`).
-    async fn resolve(&self, parts: &Parts) -> Result<(Cow<'_, str>, Verifier, bool), Rejection> {
+    async fn resolve(
+        &self,
+        parts: &Parts,
+    ) -> Result<(Cow<'_, str>, Cow<'_, Verifier>, bool), Rejection> {
+        // Borrowed where it can be: a clone per request would bump the verifier's shared
+        // reference count, a cache line every worker thread writes.
         match &self.inner.keys {
-            Keys::Static { tenant, verifier } => {
-                Ok((Cow::Borrowed(tenant.as_str()), verifier.clone(), true))
-            }
+            Keys::Static { tenant, verifier } => Ok((
+                Cow::Borrowed(tenant.as_str()),
+                Cow::Borrowed(verifier),
+                true,
+            )),
             Keys::Resolver { resolver, decoy } => {
                 let resolved = resolver.0.resolve(parts).await.map_err(|e| {
                     tracing::warn!(target: "hookguard", error = %e, "secret resolver failed: 503");
@@ -509,8 +507,8 @@ impl Pipeline {
                     }
                 })?;
                 Ok(match resolved {
-                    Some(tenant) => (Cow::Owned(tenant.name), tenant.verifier, true),
-                    None => (Cow::Borrowed(""), decoy.clone(), false),
+                    Some(tenant) => (Cow::Owned(tenant.name), Cow::Owned(tenant.verifier), true),
+                    None => (Cow::Borrowed(""), Cow::Borrowed(decoy), false),
                 })
             }
         }
@@ -522,7 +520,7 @@ impl Pipeline {
         &self,
         parts: &Parts,
         body: &[u8],
-    ) -> Result<(Cow<'_, str>, Verifier, Verified), Rejection> {
+    ) -> Result<(Cow<'_, str>, Cow<'_, Verifier>, Verified), Rejection> {
         let (tenant, verifier, known) = self.resolve(parts).await?;
         let verified = verifier.verify_parts(parts, body)?;
         if !known {

@@ -119,6 +119,10 @@ pub struct RateLimiter {
     failure_limit: RateLimit,
     /// Clients that spent their failure budget, until when (on `clock`).
     penalty: DashMap<ClientKey, Duration>,
+    /// The latest end of any penalty (whole milliseconds on `clock`, rounded up): past it
+    /// the box is empty and admission skips the lookup, whose shard lock every worker
+    /// thread would otherwise write on every request.
+    penalties_until_ms: AtomicU64,
     clock: Arc<dyn Clock>,
     next_tick_ms: AtomicU64,
     tick_every: Duration,
@@ -132,6 +136,10 @@ impl fmt::Debug for RateLimiter {
             .field("tracked_keys", &self.len())
             .finish()
     }
+}
+
+fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
 
 fn ceil_secs(d: Duration) -> Duration {
@@ -154,6 +162,7 @@ impl RateLimiter {
             failures: Gcra::dashmap_with_clock(failure_limit.governor_quota(), gov),
             failure_limit,
             penalty: DashMap::new(),
+            penalties_until_ms: AtomicU64::new(0),
             clock,
             next_tick_ms: AtomicU64::new(0),
             tick_every: Duration::from_secs(60),
@@ -171,7 +180,8 @@ impl RateLimiter {
     pub fn admit(&self, key: &ClientKey) -> Result<(), Rejection> {
         let now = self.clock.elapsed();
         self.maybe_tick(now);
-        if let Some(until) = self.penalty.get(key).map(|u| *u)
+        if millis(now) < self.penalties_until_ms.load(Ordering::Acquire)
+            && let Some(until) = self.penalty.get(key).map(|u| *u)
             && until > now
         {
             return Err(self.limited(until - now, self.failure_limit));
@@ -189,7 +199,10 @@ impl RateLimiter {
         if let Err(not_until) = self.failures.check_key(key) {
             let now = self.clock.elapsed();
             let wait = not_until.wait_time_from(now);
-            self.penalty.insert(key.clone(), now + wait);
+            let until = now + wait;
+            self.penalty.insert(key.clone(), until);
+            let ceil_ms = u64::try_from(until.as_nanos().div_ceil(1_000_000)).unwrap_or(u64::MAX);
+            self.penalties_until_ms.fetch_max(ceil_ms, Ordering::AcqRel);
         }
     }
 
@@ -202,7 +215,7 @@ impl RateLimiter {
     }
 
     fn maybe_tick(&self, now: Duration) {
-        let now = u64::try_from(now.as_millis()).unwrap_or(u64::MAX);
+        let now = millis(now);
         let next = self.next_tick_ms.load(Ordering::Relaxed);
         if now < next {
             return;

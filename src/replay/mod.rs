@@ -41,17 +41,34 @@ pub struct ClaimToken(pub(crate) u128);
 impl ClaimToken {
     /// A fresh token, unique within the process and random across processes.
     pub fn generate() -> Self {
+        use std::cell::Cell;
         use std::hash::BuildHasher;
         use std::sync::OnceLock;
         use std::sync::atomic::{AtomicU64, Ordering};
+        /// Each thread takes this many numbers at once from the shared counter, so that
+        /// worker threads do not all write its cache line on every claim.
+        const BLOCK: u64 = 1 << 16;
         static SEED: OnceLock<u64> = OnceLock::new();
-        static COUNTER: AtomicU64 = AtomicU64::new(0);
+        static BLOCKS: AtomicU64 = AtomicU64::new(0);
+        thread_local! {
+            /// The next number and the end of this thread's block (next == end: none left).
+            static NEXT: Cell<(u64, u64)> = const { Cell::new((0, 0)) };
+        }
         let seed = *SEED.get_or_init(|| {
             std::collections::hash_map::RandomState::new().hash_one(std::process::id())
         });
-        // Starts at 1: the low 64 bits are never 0, which `MemoryStore` uses for "done".
-        let n = COUNTER.fetch_add(1, Ordering::Relaxed) + 1;
-        Self((u128::from(seed) << 64) | u128::from(n))
+        let n = NEXT.with(|next| {
+            let (mut n, mut end) = next.get();
+            if n == end {
+                n = BLOCKS.fetch_add(1, Ordering::Relaxed).wrapping_mul(BLOCK);
+                end = n.wrapping_add(BLOCK);
+            }
+            next.set((n.wrapping_add(1), end));
+            n
+        });
+        // Plus one: the low 64 bits are never 0, which `MemoryStore` uses for "done" (the
+        // blocks would have to wrap 2^48 times first).
+        Self((u128::from(seed) << 64) | u128::from(n.wrapping_add(1)))
     }
 
     /// The token as 32 hex digits (what `RedisStore` stores).
@@ -136,5 +153,34 @@ impl<S: ReplayStore + ?Sized> ReplayStore for std::sync::Arc<S> {
     }
     fn release<'a>(&'a self, key: &'a ReplayKey, token: &'a ClaimToken) -> StoreFuture<'a, bool> {
         (**self).release(key, token)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ClaimToken;
+    use std::collections::HashSet;
+
+    #[test]
+    fn tokens_are_unique_across_threads_and_never_done() {
+        // More tokens per thread than one block holds, so every thread takes several blocks.
+        let per_thread = (1 << 16) + 1000;
+        let handles: Vec<_> = (0..4)
+            .map(|_| {
+                std::thread::spawn(move || {
+                    (0..per_thread)
+                        .map(|_| ClaimToken::generate().0)
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        let mut seen = HashSet::new();
+        for handle in handles {
+            for token in handle.join().unwrap() {
+                assert_ne!(token as u64, 0, "low half 0 means done in MemoryStore");
+                assert!(seen.insert(token), "token {token:032x} issued twice");
+            }
+        }
+        assert_eq!(seen.len(), 4 * per_thread);
     }
 }
