@@ -8,6 +8,7 @@
 //! round, the CPU time per request of each (the thread's own CPU time from Linux `schedstat`,
 //! so waiting behind other processes is not counted) and the difference: the guard's cost.
 //! `LAYER_MODE=bare` or `LAYER_MODE=guarded` runs one side only (e.g. under a profiler).
+//! It also counts heap allocations per request (a counting global allocator, per thread).
 //!
 //! Environment: `LAYER_REQUESTS` (200 000) per side, round and thread, `LAYER_ROUNDS` (3),
 //! `LAYER_THREADS` (1): with more, each thread drives its own clone of the same router (one
@@ -28,6 +29,38 @@ use hookguard::ratelimit::RateLimit;
 use hookguard::{Delivery, Provider, Signer, Verifier};
 use http::{Request, StatusCode};
 use tower_service::Service;
+
+/// Counts this thread's allocations, to report allocations per request.
+struct CountingAlloc;
+
+thread_local! {
+    static ALLOCS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+// SAFETY: forwards every call to the system allocator unchanged; the count is a side effect.
+unsafe impl std::alloc::GlobalAlloc for CountingAlloc {
+    unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
+        let _ = ALLOCS.try_with(|n| n.set(n.get() + 1));
+        // SAFETY: the caller upholds `GlobalAlloc::alloc`'s contract, passed on as is.
+        unsafe { std::alloc::System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: std::alloc::Layout) {
+        // SAFETY: as above.
+        unsafe { std::alloc::System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: std::alloc::Layout, new_size: usize) -> *mut u8 {
+        let _ = ALLOCS.try_with(|n| n.set(n.get() + 1));
+        // SAFETY: as above.
+        unsafe { std::alloc::System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: CountingAlloc = CountingAlloc;
+
+fn allocs() -> u64 {
+    ALLOCS.with(std::cell::Cell::get)
+}
 
 const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 
@@ -74,9 +107,11 @@ fn cpu_ns() -> Option<u64> {
     text.split_whitespace().next()?.parse().ok()
 }
 
-async fn drive(mut app: Router, reqs: Vec<Request<Body>>) -> f64 {
+/// CPU ns and allocations per request.
+async fn drive(mut app: Router, reqs: Vec<Request<Body>>) -> (f64, f64) {
     let n = reqs.len();
     let t0 = Instant::now();
+    let a0 = allocs();
     let c0 = cpu_ns();
     for req in reqs {
         std::future::poll_fn(|cx| Service::<Request<Body>>::poll_ready(&mut app, cx))
@@ -89,12 +124,13 @@ async fn drive(mut app: Router, reqs: Vec<Request<Body>>) -> f64 {
         (Some(a), Some(b)) => b - a,
         _ => t0.elapsed().as_nanos() as u64,
     };
-    ns as f64 / n as f64
+    let a = allocs() - a0;
+    (ns as f64 / n as f64, a as f64 / n as f64)
 }
 
 /// Runs `drive` on `threads` threads at once, each with its own clone of `app` and its own
 /// requests; the mean of their CPU time per request.
-fn drive_parallel(app: &Router, reqs: Vec<Vec<Request<Body>>>) -> f64 {
+fn drive_parallel(app: &Router, reqs: Vec<Vec<Request<Body>>>) -> (f64, f64) {
     let threads = reqs.len();
     let barrier = std::sync::Arc::new(std::sync::Barrier::new(threads));
     let handles: Vec<_> = reqs
@@ -112,8 +148,11 @@ fn drive_parallel(app: &Router, reqs: Vec<Vec<Request<Body>>>) -> f64 {
             })
         })
         .collect();
-    let sum: f64 = handles.into_iter().map(|h| h.join().unwrap()).sum();
-    sum / threads as f64
+    let (ns, a) = handles
+        .into_iter()
+        .map(|h| h.join().unwrap())
+        .fold((0.0, 0.0), |(x, y), (ns, a)| (x + ns, y + a));
+    (ns / threads as f64, a / threads as f64)
 }
 
 fn main() {
@@ -142,20 +181,26 @@ fn main() {
             .rate_limit(RateLimit::per_second(1_000_000).unwrap().burst(1_000_000))
             .layer()
             .unwrap();
-        let guarded = Router::new().route("/webhook", post(handler).layer(layer));
-        let bare = Router::new().route("/webhook", post(handler));
+        // `with_state(())` readies the routes once, as `axum::serve` does; without it axum
+        // would rebuild the layered route on every call.
+        let guarded = Router::new()
+            .route("/webhook", post(handler).layer(layer))
+            .with_state(());
+        let bare = Router::new()
+            .route("/webhook", post(handler))
+            .with_state(());
         let (b, g) = if threads == 1 {
             let (reqs, bare_reqs) = (batch(0), batch(0));
             rt.block_on(async {
                 let b = if mode == "both" || mode == "bare" {
                     drive(bare, bare_reqs).await
                 } else {
-                    0.0
+                    (0.0, 0.0)
                 };
                 let g = if mode == "both" || mode == "guarded" {
                     drive(guarded, reqs).await
                 } else {
-                    0.0
+                    (0.0, 0.0)
                 };
                 (b, g)
             })
@@ -163,25 +208,27 @@ fn main() {
             let b = if mode == "both" || mode == "bare" {
                 drive_parallel(&bare, (0..threads).map(batch).collect())
             } else {
-                0.0
+                (0.0, 0.0)
             };
             let g = if mode == "both" || mode == "guarded" {
                 drive_parallel(&guarded, (0..threads).map(batch).collect())
             } else {
-                0.0
+                (0.0, 0.0)
             };
             (b, g)
         };
+        let ((b, ba), (g, ga)) = (b, g);
         println!(
-            "round {round}: bare {b:.0} ns/req, guarded {g:.0} ns/req, overhead {:.0} ns",
+            "round {round}: bare {b:.0} ns/req, guarded {g:.0} ns/req, overhead {:.0} ns; allocations/req bare {ba:.1}, guarded {ga:.1}",
             g - b
         );
-        results.push((b, g));
+        results.push((b, g, ba, ga));
     }
     results.sort_by(|x, y| (x.1 - x.0).total_cmp(&(y.1 - y.0)));
-    let (b, g) = results[results.len() / 2];
+    let (b, g, ba, ga) = results[results.len() / 2];
     println!(
-        "median round: bare {b:.0} ns/req, guarded {g:.0} ns/req, overhead {:.0} ns/req",
-        g - b
+        "median round: bare {b:.0} ns/req, guarded {g:.0} ns/req, overhead {:.0} ns/req; allocations/req bare {ba:.1}, guarded {ga:.1} (+{:.1})",
+        g - b,
+        ga - ba
     );
 }
