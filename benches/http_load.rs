@@ -9,7 +9,9 @@
 //!   `web::Bytes` and answers 204, served by `HttpServer` with 1 worker on a thread of its own
 //!   (`actix_web::rt::System`);
 //! - `actix-guarded` (feature `actix-web`): the same handler behind `WebhookGuard`, with the
-//!   same pipeline configuration as `guarded`.
+//!   same pipeline configuration as `guarded`;
+//! - `actix-hmac-floor` (feature `actix-web`): `actix-bare`'s
+//!   handler with the hand-written check of `hmac-floor` below.
 //!
 //! Optional breakdown targets (`HTTP_LOAD_TARGETS`): `guarded-no-ratelimit` (rate limiter
 //! off), `guarded-noop-store` (a replay store that grants every claim and stores nothing),
@@ -37,13 +39,14 @@
 //! acceptor thread and the thread running the `System` (the latter two are listed apart as
 //! "aux"; the axum runtime accepts on its worker thread).
 //!
-//! Environment (defaults take about 60 s on 2 cores with `axum` only, about 100 s with
+//! Environment (defaults take about 80 s on 2 cores with `axum` only, about 140 s with
 //! `actix-web` too):
 //! - `HTTP_LOAD_SECS` (5): measured seconds per run, after `HTTP_LOAD_WARMUP_SECS` (1);
 //! - `HTTP_LOAD_CONNS` (32): concurrent keep-alive connections;
 //! - `HTTP_LOAD_REPS` (3): runs per target, interleaved (a, b, c, a, b, c, …);
-//! - `HTTP_LOAD_TARGETS` (`bare,guarded,axum-sw`, plus `actix-bare,actix-guarded` with the
-//!   `actix-web` feature): comma-separated target list;
+//! - `HTTP_LOAD_TARGETS` (`bare,hmac-floor,guarded,axum-sw`, plus
+//!   `actix-bare,actix-hmac-floor,actix-guarded` with the `actix-web` feature):
+//!   comma-separated target list;
 //! - `HTTP_LOAD_SERVER_THREADS` (1): tokio worker threads of the axum server, and actix
 //!   workers; `HTTP_LOAD_CLIENT_THREADS` (1): tokio worker threads of the client;
 //! - `HTTP_LOAD_RATE` (0): when > 0, an open-loop run at this many requests per second in
@@ -112,9 +115,9 @@ fn env<T: std::str::FromStr>(name: &str, default: T) -> T {
 impl Config {
     fn from_env() -> Self {
         let default_targets = if cfg!(feature = "actix-web") {
-            "bare,guarded,axum-sw,actix-bare,actix-guarded"
+            "bare,hmac-floor,guarded,axum-sw,actix-bare,actix-hmac-floor,actix-guarded"
         } else {
-            "bare,guarded,axum-sw"
+            "bare,hmac-floor,guarded,axum-sw"
         };
         let targets = env("HTTP_LOAD_TARGETS", default_targets.to_owned())
             .split(',')
@@ -145,6 +148,7 @@ enum Target {
     GuardedJson,
     HmacFloor,
     ActixBare,
+    ActixHmacFloor,
     ActixGuarded,
 }
 
@@ -158,13 +162,14 @@ impl Target {
             "guarded-noop-store" => Self::GuardedNoopStore,
             "guarded-json" => Self::GuardedJson,
             "hmac-floor" => Self::HmacFloor,
-            "actix-bare" | "actix-guarded" if !cfg!(feature = "actix-web") => {
+            "actix-bare" | "actix-guarded" | "actix-hmac-floor" if !cfg!(feature = "actix-web") => {
                 panic!("target {s:?} needs `--features axum,actix-web`")
             }
             "actix-bare" => Self::ActixBare,
             "actix-guarded" => Self::ActixGuarded,
+            "actix-hmac-floor" => Self::ActixHmacFloor,
             other => panic!(
-                "unknown target {other:?}: bare, guarded, axum-sw, guarded-no-ratelimit, guarded-noop-store, guarded-json, hmac-floor, actix-bare, actix-guarded"
+                "unknown target {other:?}: bare, guarded, axum-sw, guarded-no-ratelimit, guarded-noop-store, guarded-json, hmac-floor, actix-bare, actix-guarded, actix-hmac-floor"
             ),
         }
     }
@@ -180,6 +185,7 @@ impl Target {
             Self::HmacFloor => "hmac-floor",
             Self::ActixBare => "actix-bare",
             Self::ActixGuarded => "actix-guarded",
+            Self::ActixHmacFloor => "actix-hmac-floor",
         }
     }
 }
@@ -196,8 +202,9 @@ async fn json_handler(Webhook(payload): Webhook<serde_json::Value>) -> StatusCod
     StatusCode::NO_CONTENT
 }
 
-/// The Standard Webhooks check and nothing else (see `hmac-floor` above).
-async fn hmac_floor_handler(req: axum::extract::Request) -> StatusCode {
+/// The Standard Webhooks check and nothing else (see `hmac-floor` above), over the header
+/// values `header` finds.
+fn hand_check<'a>(header: impl Fn(&str) -> Option<&'a [u8]>, body: &[u8]) -> bool {
     use base64::Engine as _;
     use hmac::Mac as _;
     static KEY: std::sync::OnceLock<hmac::Hmac<sha2::Sha256>> = std::sync::OnceLock::new();
@@ -207,25 +214,30 @@ async fn hmac_floor_handler(req: axum::extract::Request) -> StatusCode {
             .unwrap();
         hmac::Hmac::new_from_slice(&secret).unwrap()
     });
+    let text = |name: &str| header(name).unwrap_or(b"");
+    let mut mac = key.clone();
+    mac.update(text("webhook-id"));
+    mac.update(b".");
+    mac.update(text("webhook-timestamp"));
+    mac.update(b".");
+    mac.update(body);
+    let tag = text("webhook-signature")
+        .strip_prefix(b"v1,")
+        .and_then(|b64| base64::engine::general_purpose::STANDARD.decode(b64).ok());
+    matches!(tag, Some(tag) if mac.verify_slice(&tag).is_ok())
+}
+
+async fn hmac_floor_handler(req: axum::extract::Request) -> StatusCode {
     // The request taken whole, so that the headers are read in place, not cloned.
     let (parts, body) = req.into_parts();
     let Ok(body) = axum::body::to_bytes(body, 2 << 20).await else {
         return StatusCode::PAYLOAD_TOO_LARGE;
     };
     let headers = &parts.headers;
-    let text = |name: &str| headers.get(name).map(HeaderValue::as_bytes).unwrap_or(b"");
-    let mut mac = key.clone();
-    mac.update(text("webhook-id"));
-    mac.update(b".");
-    mac.update(text("webhook-timestamp"));
-    mac.update(b".");
-    mac.update(&body);
-    let tag = text("webhook-signature")
-        .strip_prefix(b"v1,")
-        .and_then(|b64| base64::engine::general_purpose::STANDARD.decode(b64).ok());
-    match tag {
-        Some(tag) if mac.verify_slice(&tag).is_ok() => StatusCode::NO_CONTENT,
-        _ => StatusCode::UNAUTHORIZED,
+    if hand_check(|name| headers.get(name).map(HeaderValue::as_bytes), &body) {
+        StatusCode::NO_CONTENT
+    } else {
+        StatusCode::UNAUTHORIZED
     }
 }
 
@@ -306,7 +318,9 @@ fn app(target: Target) -> Router {
         Target::Guarded | Target::GuardedNoRateLimit | Target::GuardedNoopStore => {
             Router::new().route("/webhook", post(handler).layer(layer(target)))
         }
-        Target::ActixBare | Target::ActixGuarded => unreachable!("not an axum target"),
+        Target::ActixBare | Target::ActixGuarded | Target::ActixHmacFloor => {
+            unreachable!("not an axum target")
+        }
     }
 }
 
@@ -322,7 +336,7 @@ struct Server {
 fn start_server(bench: &Bench, target: Target) -> Server {
     match target {
         #[cfg(feature = "actix-web")]
-        Target::ActixBare | Target::ActixGuarded => {
+        Target::ActixBare | Target::ActixGuarded | Target::ActixHmacFloor => {
             actix_server::start(target, bench.cfg.server_threads)
         }
         _ => start_axum(&bench.server_rt, target),
@@ -382,6 +396,16 @@ mod actix_server {
         HttpResponse::NoContent().finish()
     }
 
+    /// `actix-hmac-floor`: `handler` plus the hand-written check, as `hmac-floor` for axum.
+    async fn hmac_floor_handler(req: actix_web::HttpRequest, body: web::Bytes) -> HttpResponse {
+        let headers = req.headers();
+        if hand_check(|name| headers.get(name).map(|v| v.as_bytes()), &body) {
+            HttpResponse::NoContent().finish()
+        } else {
+            HttpResponse::Unauthorized().finish()
+        }
+    }
+
     fn this_thread() -> Option<String> {
         let link = std::fs::read_link("/proc/thread-self").ok()?;
         Some(format!("/proc/{}/schedstat", link.display()))
@@ -432,6 +456,9 @@ mod actix_server {
                                         .wrap(WebhookGuard::new(p))
                                         .route(web::post().to(handler)),
                                 ),
+                                None if target == Target::ActixHmacFloor => {
+                                    c.service(resource.route(web::post().to(hmac_floor_handler)))
+                                }
                                 None => c.service(resource.route(web::post().to(handler))),
                             };
                         })
@@ -944,7 +971,10 @@ impl Bench {
 }
 
 fn server_has_aux(target: Target) -> bool {
-    matches!(target, Target::ActixBare | Target::ActixGuarded)
+    matches!(
+        target,
+        Target::ActixBare | Target::ActixGuarded | Target::ActixHmacFloor
+    )
 }
 
 /// Medians of one target: (target, req/s, p50 µs, p99 µs, server CPU µs/req).
@@ -1074,9 +1104,19 @@ fn main() {
             a.4 - b.4
         );
     };
-    let actix = |t: Target| matches!(t, Target::ActixBare | Target::ActixGuarded);
+    let actix = |t: Target| {
+        matches!(
+            t,
+            Target::ActixBare | Target::ActixGuarded | Target::ActixHmacFloor
+        )
+    };
     if let Some(bare) = find(Target::Bare) {
         for m in med.iter().filter(|m| m.0 != Target::Bare && !actix(m.0)) {
+            ratio(m, &bare);
+        }
+    }
+    if let Some(bare) = find(Target::ActixBare) {
+        for m in med.iter().filter(|m| m.0 == Target::ActixHmacFloor) {
             ratio(m, &bare);
         }
     }
