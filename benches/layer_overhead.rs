@@ -10,6 +10,10 @@
 //! `LAYER_MODE=bare` or `LAYER_MODE=guarded` runs one side only (e.g. under a profiler).
 //! It also counts heap allocations per request (a counting global allocator, per thread).
 //!
+//! `LAYER_FRAMEWORK=actix` (built with `--features axum,actix-web`) does the same for
+//! actix-web: an `App` with a `web::Bytes` handler, bare and behind `WebhookGuard`, called
+//! through `actix_web::test::init_service` on one thread (`LAYER_THREADS` does not apply).
+//!
 //! Environment: `LAYER_REQUESTS` (200 000) per side, round and thread, `LAYER_ROUNDS` (3),
 //! `LAYER_THREADS` (1): with more, each thread drives its own clone of the same router (one
 //! pipeline, one store, one limiter shared, as on a multi-threaded server) at the same time,
@@ -155,9 +159,115 @@ fn drive_parallel(app: &Router, reqs: Vec<Vec<Request<Body>>>) -> (f64, f64) {
     (ns / threads as f64, a / threads as f64)
 }
 
+/// The actix-web side: one round, bare then guarded; CPU ns and allocations per request.
+#[cfg(feature = "actix-web")]
+mod actix {
+    use super::*;
+    use actix_web::{App, HttpResponse, web};
+    use hookguard::actix::WebhookGuard;
+
+    async fn handler(body: web::Bytes) -> HttpResponse {
+        std::hint::black_box(body.len());
+        HttpResponse::NoContent().finish()
+    }
+
+    fn requests(
+        signer: &Signer,
+        body: &Bytes,
+        n: usize,
+        round: usize,
+    ) -> Vec<actix_web::test::TestRequest> {
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_secs() as i64;
+        let peer: SocketAddr = "127.0.0.1:40000".parse().unwrap();
+        (0..n)
+            .map(|i| {
+                let id = format!("msg_{round}_{i:09}");
+                let headers = signer
+                    .sign(&Delivery::new(body.clone()).id(id.as_str()).timestamp(now))
+                    .unwrap();
+                let mut req = actix_web::test::TestRequest::post()
+                    .uri("/webhook")
+                    .peer_addr(peer)
+                    .insert_header(("content-type", "application/json"))
+                    .set_payload(body.clone());
+                for (name, value) in &headers {
+                    req = req.insert_header((name.as_str(), value.as_bytes()));
+                }
+                req
+            })
+            .collect()
+    }
+
+    async fn drive<S, R, B>(app: &S, reqs: Vec<R>) -> (f64, f64)
+    where
+        S: actix_web::dev::Service<
+                R,
+                Response = actix_web::dev::ServiceResponse<B>,
+                Error = actix_web::Error,
+            >,
+    {
+        let n = reqs.len();
+        let a0 = allocs();
+        let c0 = cpu_ns();
+        for req in reqs {
+            let res = app.call(req).await.unwrap();
+            assert_eq!(res.status().as_u16(), 204);
+        }
+        let ns = match (c0, cpu_ns()) {
+            (Some(a), Some(b)) => b - a,
+            _ => 0,
+        };
+        (ns as f64 / n as f64, (allocs() - a0) as f64 / n as f64)
+    }
+
+    pub(super) fn round(
+        verifier: &Verifier,
+        signer: &Signer,
+        body: &Bytes,
+        n: usize,
+        round: usize,
+    ) -> ((f64, f64), (f64, f64)) {
+        // Built into actix's request type before the timing starts.
+        let built = |reqs: Vec<actix_web::test::TestRequest>| -> Vec<_> {
+            reqs.into_iter().map(|r| r.to_request()).collect()
+        };
+        let (bare_reqs, reqs) = (
+            built(requests(signer, body, n, round)),
+            built(requests(signer, body, n, round)),
+        );
+        let pipeline = Pipeline::builder(verifier.clone())
+            .rate_limit(RateLimit::per_second(1_000_000).unwrap().burst(1_000_000))
+            .build()
+            .unwrap();
+        actix_web::rt::System::new().block_on(async move {
+            let bare = actix_web::test::init_service(
+                App::new().service(web::resource("/webhook").route(web::post().to(handler))),
+            )
+            .await;
+            let guarded = actix_web::test::init_service(
+                App::new().service(
+                    web::resource("/webhook")
+                        .wrap(WebhookGuard::new(pipeline))
+                        .route(web::post().to(handler)),
+                ),
+            )
+            .await;
+            (drive(&bare, bare_reqs).await, drive(&guarded, reqs).await)
+        })
+    }
+}
+
 fn main() {
     if !std::env::args().any(|a| a == "--bench") {
         return; // `cargo test --benches` builds this; only `cargo bench` runs it
+    }
+    let actix = std::env::var("LAYER_FRAMEWORK").is_ok_and(|f| f == "actix");
+    if actix && !cfg!(feature = "actix-web") {
+        eprintln!("LAYER_FRAMEWORK=actix needs --features axum,actix-web");
+        std::process::exit(2);
     }
     let mode = std::env::var("LAYER_MODE").unwrap_or_else(|_| "both".into());
     let n = env("LAYER_REQUESTS", 200_000);
@@ -189,7 +299,14 @@ fn main() {
         let bare = Router::new()
             .route("/webhook", post(handler))
             .with_state(());
-        let (b, g) = if threads == 1 {
+        let (b, g) = if actix {
+            #[cfg(feature = "actix-web")]
+            {
+                actix::round(&verifier, &signer, &body, n, round)
+            }
+            #[cfg(not(feature = "actix-web"))]
+            unreachable!("checked above")
+        } else if threads == 1 {
             let (reqs, bare_reqs) = (batch(0), batch(0));
             rt.block_on(async {
                 let b = if mode == "both" || mode == "bare" {
