@@ -11,6 +11,11 @@ pub trait Clock: Send + Sync + fmt::Debug + 'static {
     fn elapsed(&self) -> Duration;
 }
 
+/// `d` in whole milliseconds, saturating: the stores and the limiter keep time as `u64` ms.
+pub(crate) fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
 /// The real monotonic clock.
 #[derive(Debug, Clone, Copy)]
 pub struct SystemClock {

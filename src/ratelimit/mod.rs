@@ -22,7 +22,7 @@ use governor::{Quota, RateLimiter as Gcra};
 pub use cidr::{InvalidIpNet, IpNet};
 pub use client::{ClientKey, ClientKeys, KeyFn};
 
-use crate::clock::{Clock, SystemClock};
+use crate::clock::{Clock, SystemClock, millis};
 use crate::error::Rejection;
 
 /// A rate: a refill period per request and a burst.
@@ -136,10 +136,6 @@ impl fmt::Debug for RateLimiter {
             .field("tracked_keys", &self.len())
             .finish()
     }
-}
-
-fn millis(d: Duration) -> u64 {
-    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
 
 fn ceil_secs(d: Duration) -> Duration {

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use super::{Claim, ClaimToken, ReplayKey, ReplayStore, StoreError, StoreFuture};
-use crate::clock::{Clock, SystemClock};
+use crate::clock::{Clock, SystemClock, millis};
 
 const SHARDS: usize = 32;
 /// Expired entries are swept from a shard at most once per this many inserts, unless the
@@ -155,10 +155,6 @@ impl Default for MemoryStore {
     fn default() -> Self {
         Self::builder().build()
     }
-}
-
-fn millis(d: Duration) -> u64 {
-    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
 
 impl MemoryStore {

@@ -302,8 +302,9 @@ impl RedisStoreBuilder {
     }
 }
 
+/// Redis refuses an expiry of 0 ms, so the shortest is 1.
 fn millis(d: Duration) -> u64 {
-    u64::try_from(d.as_millis()).unwrap_or(u64::MAX).max(1)
+    crate::clock::millis(d).max(1)
 }
 
 /// What went wrong, without the server's free text (it may quote arguments) or the URL.
