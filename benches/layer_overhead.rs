@@ -80,18 +80,29 @@ fn env(name: &str, default: usize) -> usize {
         .unwrap_or(default)
 }
 
-fn requests(signer: &Signer, body: &Bytes, n: usize, round: usize) -> Vec<Request<Body>> {
+/// Headers of `n` deliveries of `body`, signed now, with ids unique per `round`.
+fn signed(signer: &Signer, body: &Bytes, n: usize, round: usize) -> Vec<http::HeaderMap> {
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .unwrap()
         .as_secs() as i64;
-    let peer: SocketAddr = "127.0.0.1:40000".parse().unwrap();
     (0..n)
         .map(|i| {
             let id = format!("msg_{round}_{i:09}");
-            let headers = signer
+            signer
                 .sign(&Delivery::new(body.clone()).id(id.as_str()).timestamp(now))
-                .unwrap();
+                .unwrap()
+        })
+        .collect()
+}
+
+const PEER: &str = "127.0.0.1:40000";
+
+fn requests(signer: &Signer, body: &Bytes, n: usize, round: usize) -> Vec<Request<Body>> {
+    let peer: SocketAddr = PEER.parse().unwrap();
+    signed(signer, body, n, round)
+        .into_iter()
+        .map(|headers| {
             let mut req = Request::post("/webhook")
                 .header("content-type", "application/json")
                 .header("content-length", body.len())
@@ -111,12 +122,37 @@ fn cpu_ns() -> Option<u64> {
     text.split_whitespace().next()?.parse().ok()
 }
 
+/// CPU time and allocations of this thread from its start.
+struct Meter {
+    wall: Instant,
+    cpu: Option<u64>,
+    allocs: u64,
+}
+
+impl Meter {
+    fn start() -> Self {
+        Self {
+            wall: Instant::now(),
+            cpu: cpu_ns(),
+            allocs: allocs(),
+        }
+    }
+
+    /// CPU ns and allocations per request, over `n` requests.
+    fn per_request(&self, n: usize) -> (f64, f64) {
+        let ns = match (self.cpu, cpu_ns()) {
+            (Some(a), Some(b)) => b - a,
+            _ => self.wall.elapsed().as_nanos() as u64,
+        };
+        let a = allocs() - self.allocs;
+        (ns as f64 / n as f64, a as f64 / n as f64)
+    }
+}
+
 /// CPU ns and allocations per request.
 async fn drive(mut app: Router, reqs: Vec<Request<Body>>) -> (f64, f64) {
     let n = reqs.len();
-    let t0 = Instant::now();
-    let a0 = allocs();
-    let c0 = cpu_ns();
+    let meter = Meter::start();
     for req in reqs {
         std::future::poll_fn(|cx| Service::<Request<Body>>::poll_ready(&mut app, cx))
             .await
@@ -124,12 +160,7 @@ async fn drive(mut app: Router, reqs: Vec<Request<Body>>) -> (f64, f64) {
         let res = app.call(req).await.unwrap();
         assert_eq!(res.status(), StatusCode::NO_CONTENT);
     }
-    let ns = match (c0, cpu_ns()) {
-        (Some(a), Some(b)) => b - a,
-        _ => t0.elapsed().as_nanos() as u64,
-    };
-    let a = allocs() - a0;
-    (ns as f64 / n as f64, a as f64 / n as f64)
+    meter.per_request(n)
 }
 
 /// Runs `drive` on `threads` threads at once, each with its own clone of `app` and its own
@@ -163,6 +194,7 @@ fn drive_parallel(app: &Router, reqs: Vec<Vec<Request<Body>>>) -> (f64, f64) {
 #[cfg(feature = "actix-web")]
 mod actix {
     use super::*;
+    use actix_web::test::TestRequest;
     use actix_web::{App, HttpResponse, web};
     use hookguard::actix::WebhookGuard;
 
@@ -171,24 +203,12 @@ mod actix {
         HttpResponse::NoContent().finish()
     }
 
-    fn requests(
-        signer: &Signer,
-        body: &Bytes,
-        n: usize,
-        round: usize,
-    ) -> Vec<actix_web::test::TestRequest> {
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap()
-            .as_secs() as i64;
-        let peer: SocketAddr = "127.0.0.1:40000".parse().unwrap();
-        (0..n)
-            .map(|i| {
-                let id = format!("msg_{round}_{i:09}");
-                let headers = signer
-                    .sign(&Delivery::new(body.clone()).id(id.as_str()).timestamp(now))
-                    .unwrap();
-                let mut req = actix_web::test::TestRequest::post()
+    fn requests(signer: &Signer, body: &Bytes, n: usize, round: usize) -> Vec<TestRequest> {
+        let peer: SocketAddr = PEER.parse().unwrap();
+        signed(signer, body, n, round)
+            .into_iter()
+            .map(|headers| {
+                let mut req = TestRequest::post()
                     .uri("/webhook")
                     .peer_addr(peer)
                     .insert_header(("content-type", "application/json"))
@@ -210,17 +230,12 @@ mod actix {
             >,
     {
         let n = reqs.len();
-        let a0 = allocs();
-        let c0 = cpu_ns();
+        let meter = Meter::start();
         for req in reqs {
             let res = app.call(req).await.unwrap();
             assert_eq!(res.status().as_u16(), 204);
         }
-        let ns = match (c0, cpu_ns()) {
-            (Some(a), Some(b)) => b - a,
-            _ => 0,
-        };
-        (ns as f64 / n as f64, (allocs() - a0) as f64 / n as f64)
+        meter.per_request(n)
     }
 
     pub(super) fn round(
@@ -231,7 +246,7 @@ mod actix {
         round: usize,
     ) -> ((f64, f64), (f64, f64)) {
         // Built into actix's request type before the timing starts.
-        let built = |reqs: Vec<actix_web::test::TestRequest>| -> Vec<_> {
+        let built = |reqs: Vec<TestRequest>| -> Vec<_> {
             reqs.into_iter().map(|r| r.to_request()).collect()
         };
         let (bare_reqs, reqs) = (
