@@ -78,7 +78,7 @@ use hookguard::axum::Webhook;
 use hookguard::pipeline::{Pipeline, PipelineBuilder};
 use hookguard::ratelimit::RateLimit;
 use hookguard::replay::{
-    Claim, ClaimToken, MemoryStore, ReplayGuard, ReplayKey, ReplayStore, StoreFuture,
+    BodyDigest, Claim, ClaimToken, MemoryStore, ReplayGuard, ReplayKey, ReplayStore, StoreFuture,
 };
 use hookguard::tower::WebhookLayer;
 use hookguard::{Delivery, Provider, Signer, Verifier};
@@ -261,8 +261,18 @@ impl FromRef<SwState> for axum_standardwebhooks::SharedWebhook {
 struct NoopStore;
 
 impl ReplayStore for NoopStore {
-    fn claim<'a>(&'a self, _: &'a ReplayKey, _: Duration) -> StoreFuture<'a, Claim> {
-        Box::pin(async { Ok(Claim::Claimed(ClaimToken::generate())) })
+    fn claim<'a>(
+        &'a self,
+        _: &'a ReplayKey,
+        _: &'a BodyDigest,
+        _: Duration,
+    ) -> StoreFuture<'a, Claim> {
+        Box::pin(async {
+            Ok(Claim::Claimed {
+                token: ClaimToken::generate(),
+                failures: 0,
+            })
+        })
     }
     fn complete<'a>(
         &'a self,
@@ -272,7 +282,13 @@ impl ReplayStore for NoopStore {
     ) -> StoreFuture<'a, bool> {
         Box::pin(async { Ok(true) })
     }
-    fn release<'a>(&'a self, _: &'a ReplayKey, _: &'a ClaimToken) -> StoreFuture<'a, bool> {
+    fn release<'a>(
+        &'a self,
+        _: &'a ReplayKey,
+        _: &'a ClaimToken,
+        _: Duration,
+        _: Duration,
+    ) -> StoreFuture<'a, bool> {
         Box::pin(async { Ok(true) })
     }
 }

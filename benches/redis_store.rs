@@ -21,10 +21,15 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use hookguard::DeliveryId;
-use hookguard::replay::{Claim, RedisStore, ReplayKey, ReplayStore};
+use hookguard::replay::{BodyDigest, Claim, RedisStore, ReplayKey, ReplayStore};
 use redis_support::RedisServer;
 
 const TASKS: usize = 64;
+
+/// The body digest every claim here is made with (one body per key).
+fn digest() -> BodyDigest {
+    BodyDigest::of(b"{}")
+}
 
 fn key(n: usize) -> ReplayKey {
     let id = DeliveryId::new(&format!("msg_{n}")).expect("valid id");
@@ -85,7 +90,9 @@ async fn run(store: RedisStore, ops: usize) -> (Duration, Vec<Duration>) {
             for n in (task..ops).step_by(TASKS) {
                 let key = key(n);
                 let t = Instant::now();
-                let Claim::Claimed(token) = store.claim(&key, lease).await.expect("claim") else {
+                let Claim::Claimed { token, .. } =
+                    store.claim(&key, &digest(), lease).await.expect("claim")
+                else {
                     panic!("msg_{n} was not claimed: keys must be fresh");
                 };
                 assert!(
@@ -127,8 +134,8 @@ fn main() {
         // Warm-up: loads the scripts and the connection, on keys the run does not use.
         let warm = (ops..ops + 1000).map(key).collect::<Vec<_>>();
         for k in &warm {
-            if let Claim::Claimed(token) = store
-                .claim(k, Duration::from_secs(60))
+            if let Claim::Claimed { token, .. } = store
+                .claim(k, &digest(), Duration::from_secs(60))
                 .await
                 .expect("warm-up")
             {
@@ -144,8 +151,8 @@ fn main() {
         for n in 0..5000 {
             let k = key(ops + 1000 + n);
             let start = std::time::Instant::now();
-            if let Claim::Claimed(token) = store
-                .claim(&k, Duration::from_secs(60))
+            if let Claim::Claimed { token, .. } = store
+                .claim(&k, &digest(), Duration::from_secs(60))
                 .await
                 .expect("claim")
             {

@@ -9,11 +9,16 @@ use std::time::{Duration, Instant};
 
 use dashmap::DashMap;
 use hookguard::DeliveryId;
-use hookguard::replay::{Claim, MemoryStore, ReplayKey, ReplayStore};
+use hookguard::replay::{BodyDigest, Claim, MemoryStore, ReplayKey, ReplayStore};
 
 const THREADS: usize = 2;
 const OPS_PER_THREAD: usize = 500_000;
 const ROUNDS: usize = 5;
+
+/// The body digest every claim here is made with (one body per key).
+fn digest() -> BodyDigest {
+    BodyDigest::of(b"{}")
+}
 
 fn keys(thread: usize, round: usize) -> Vec<ReplayKey> {
     (0..OPS_PER_THREAD)
@@ -66,7 +71,7 @@ fn main() {
     for n in 0..1_000_000usize {
         let id = DeliveryId::new(&format!("msg_{n:012}")).unwrap();
         let k = ReplayKey::from_trusted_parts("tenant", "standard-webhooks", &id).unwrap();
-        let Claim::Claimed(token) = ready(store.claim(&k, lease)).unwrap() else {
+        let Claim::Claimed { token, .. } = ready(store.claim(&k, &digest(), lease)).unwrap() else {
             panic!()
         };
         ready(store.complete(&k, &token, retain)).unwrap();
@@ -96,7 +101,8 @@ fn main() {
         ours.push(run_threads(|t| {
             let start = Instant::now();
             for k in &key_sets[t] {
-                let Claim::Claimed(token) = ready(store.claim(k, lease)).unwrap() else {
+                let Claim::Claimed { token, .. } = ready(store.claim(k, &digest(), lease)).unwrap()
+                else {
                     panic!("fresh key not claimed")
                 };
                 assert!(ready(store.complete(k, &token, retain)).unwrap());

@@ -87,6 +87,18 @@ pub enum Rejection {
         /// How long the caller should wait.
         retry_after: Duration,
     },
+    /// The same delivery failed moments ago and may not run again before its cool-down ends
+    /// (it grows with each failure). 409 with `Retry-After`. Bounds how often a captured
+    /// failing delivery can be replayed to run the handler.
+    #[error("delivery cooling down after a failure")]
+    DeliveryCoolingDown {
+        /// How long the caller should wait.
+        retry_after: Duration,
+    },
+    /// A delivery with this id was received before with a different body. 409; the new
+    /// payload is refused (and logged as a warning), never dropped as a duplicate.
+    #[error("delivery id reused with a different body")]
+    DeliveryConflict,
     /// The replay store (or the secret resolver) could not answer. 503 with `Retry-After`.
     #[error("service unavailable")]
     Unavailable {
@@ -119,6 +131,8 @@ impl Rejection {
             Rejection::MethodNotAllowed => "method_not_allowed",
             Rejection::ClientKeyUnavailable => "client_key_unavailable",
             Rejection::DeliveryInFlight { .. } => "delivery_in_flight",
+            Rejection::DeliveryCoolingDown { .. } => "delivery_cooling_down",
+            Rejection::DeliveryConflict => "delivery_conflict",
             Rejection::Unavailable { .. } => "unavailable",
         }
     }
@@ -146,7 +160,9 @@ impl Rejection {
             Rejection::BodyTimeout => StatusCode::REQUEST_TIMEOUT,
             Rejection::UnsupportedEncoding => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Rejection::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
-            Rejection::DeliveryInFlight { .. } => StatusCode::CONFLICT,
+            Rejection::DeliveryInFlight { .. }
+            | Rejection::DeliveryCoolingDown { .. }
+            | Rejection::DeliveryConflict => StatusCode::CONFLICT,
             Rejection::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
@@ -156,6 +172,7 @@ impl Rejection {
         match self {
             Rejection::RateLimited { retry_after, .. }
             | Rejection::DeliveryInFlight { retry_after }
+            | Rejection::DeliveryCoolingDown { retry_after }
             | Rejection::Unavailable { retry_after } => Some(*retry_after),
             _ => None,
         }

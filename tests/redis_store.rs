@@ -11,8 +11,9 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, Once};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use hookguard::clock::ManualClock;
 use hookguard::replay::{
-    Claim, ClaimToken, Guarded, RedisStore, ReplayGuard, ReplayKey, ReplayStore,
+    BodyDigest, Claim, ClaimToken, Guarded, RedisStore, ReplayGuard, ReplayKey, ReplayStore,
 };
 use hookguard::{Delivery, Provider, Rejection, Signer, Verified, Verifier};
 use http::{HeaderMap, HeaderValue, Method, Uri};
@@ -25,6 +26,11 @@ const OTHER_SECRET: &str = "whsec_dGhpcyBpcyBub3QgdGhlIHNlbmRlcidzIGtleQ==";
 const TS: i64 = 1_700_000_000;
 const TENANT: &str = "acme";
 const PANIC_MARKER: &str = "deliberate handler panic (redis_store test)";
+
+/// The body digest every claim here is made with (one body per key).
+fn digest() -> BodyDigest {
+    BodyDigest::of(b"{}")
+}
 
 fn now() -> SystemTime {
     UNIX_EPOCH + Duration::from_secs(TS as u64)
@@ -143,14 +149,15 @@ async fn contract_claim_complete_release_and_lease_expiry() {
     let k = key("msg_1");
     let redis_key = store.redis_key(&k);
     assert_eq!(redis_key, "hg-test:acme/standard-webhooks/msg_1");
-    let Claim::Claimed(token) = store.claim(&k, lease).await.unwrap() else {
+    let Claim::Claimed { token, .. } = store.claim(&k, &digest(), lease).await.unwrap() else {
         panic!("first claim")
     };
+    let digest_hex = digest().to_hex();
     assert_eq!(
-        get(&server, &redis_key).as_deref(),
-        Some(token.to_hex().as_str())
+        get(&server, &redis_key),
+        Some(format!("p|{}|0|{digest_hex}", token.to_hex()))
     );
-    let Claim::InFlight { remaining } = store.claim(&k, lease).await.unwrap() else {
+    let Claim::InFlight { remaining } = store.claim(&k, &digest(), lease).await.unwrap() else {
         panic!("second claim must be in flight")
     };
     assert!(
@@ -161,39 +168,74 @@ async fn contract_claim_complete_release_and_lease_expiry() {
     // A stranger can neither complete nor release it.
     assert!(!store.complete(&k, &stranger, retain).await.unwrap());
     assert!(matches!(
-        store.claim(&k, lease).await.unwrap(),
+        store.claim(&k, &digest(), lease).await.unwrap(),
         Claim::InFlight { .. }
     ));
-    assert!(!store.release(&k, &stranger).await.unwrap());
+    assert!(
+        !store
+            .release(&k, &stranger, Duration::ZERO, Duration::from_secs(100))
+            .await
+            .unwrap()
+    );
     assert!(matches!(
-        store.claim(&k, lease).await.unwrap(),
+        store.claim(&k, &digest(), lease).await.unwrap(),
         Claim::InFlight { .. }
     ));
 
     // The owner completes: done, kept for `retain`.
     assert!(store.complete(&k, &token, retain).await.unwrap());
-    assert_eq!(store.claim(&k, lease).await.unwrap(), Claim::Done);
-    assert_eq!(get(&server, &redis_key).as_deref(), Some("done"));
+    assert_eq!(
+        store.claim(&k, &digest(), lease).await.unwrap(),
+        Claim::Done
+    );
+    assert_eq!(get(&server, &redis_key), Some(format!("d||0|{digest_hex}")));
     let ttl = pttl(&server, &redis_key);
     assert!(ttl > 90_000 && ttl <= 100_000, "{ttl}");
     // Done is final: neither the owner nor anyone else can release or complete it again.
-    assert!(!store.release(&k, &token).await.unwrap());
+    assert!(
+        !store
+            .release(&k, &token, Duration::ZERO, Duration::from_secs(100))
+            .await
+            .unwrap()
+    );
     assert!(!store.complete(&k, &token, retain).await.unwrap());
-    assert_eq!(store.claim(&k, lease).await.unwrap(), Claim::Done);
+    assert_eq!(
+        store.claim(&k, &digest(), lease).await.unwrap(),
+        Claim::Done
+    );
 
-    // Release by the owner: absent, the next claim wins.
+    // Release by the owner (no cool-down): failed once, the next claim wins.
     let k2 = key("msg_2");
-    let Claim::Claimed(token2) = store.claim(&k2, lease).await.unwrap() else {
+    let Claim::Claimed { token: token2, .. } = store.claim(&k2, &digest(), lease).await.unwrap()
+    else {
         panic!("claim msg_2")
     };
-    assert!(!store.release(&k2, &stranger).await.unwrap());
-    assert!(store.release(&k2, &token2).await.unwrap());
-    assert_eq!(get(&server, &store.redis_key(&k2)), None);
     assert!(
-        !store.release(&k2, &token2).await.unwrap(),
+        !store
+            .release(&k2, &stranger, Duration::ZERO, Duration::from_secs(100))
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .release(&k2, &token2, Duration::ZERO, Duration::from_secs(100))
+            .await
+            .unwrap()
+    );
+    let failed = get(&server, &store.redis_key(&k2)).unwrap();
+    assert!(
+        failed.starts_with("f|") && failed.ends_with(&format!("|1|{digest_hex}")),
+        "{failed}"
+    );
+    assert!(
+        !store
+            .release(&k2, &token2, Duration::ZERO, Duration::from_secs(100))
+            .await
+            .unwrap(),
         "released twice"
     );
-    let Claim::Claimed(token3) = store.claim(&k2, lease).await.unwrap() else {
+    let Claim::Claimed { token: token3, .. } = store.claim(&k2, &digest(), lease).await.unwrap()
+    else {
         panic!("claim after release")
     };
     assert_ne!(token2, token3);
@@ -201,15 +243,22 @@ async fn contract_claim_complete_release_and_lease_expiry() {
     // Lease expiry: the claim frees itself; the stale owner can no longer finish it.
     let k3 = key("msg_3");
     let short = Duration::from_millis(300);
-    let Claim::Claimed(stale) = store.claim(&k3, short).await.unwrap() else {
+    let Claim::Claimed { token: stale, .. } = store.claim(&k3, &digest(), short).await.unwrap()
+    else {
         panic!("claim msg_3")
     };
     tokio::time::sleep(Duration::from_millis(450)).await;
-    let Claim::Claimed(fresh) = store.claim(&k3, lease).await.unwrap() else {
+    let Claim::Claimed { token: fresh, .. } = store.claim(&k3, &digest(), lease).await.unwrap()
+    else {
         panic!("claim after the lease ran out")
     };
     assert!(!store.complete(&k3, &stale, retain).await.unwrap());
-    assert!(!store.release(&k3, &stale).await.unwrap());
+    assert!(
+        !store
+            .release(&k3, &stale, Duration::ZERO, Duration::from_secs(100))
+            .await
+            .unwrap()
+    );
     assert!(store.complete(&k3, &fresh, retain).await.unwrap());
 
     // Only the prefixed keys were written.
@@ -252,7 +301,7 @@ async fn race(guards: Vec<ReplayGuard>, tag: &str) {
                 let key = ReplayKey::new(TENANT, &verified).unwrap();
                 let guard = &guards[racer % guards.len()];
                 guard
-                    .run(&key, || async {
+                    .run(&key, &digest(), || async {
                         runs.fetch_add(1, Ordering::SeqCst);
                         tokio::task::yield_now().await;
                         Ok::<_, ()>(())
@@ -318,7 +367,16 @@ async fn failed_first_attempts_are_repaired_by_the_retry_200_trials() {
     const TRIALS: usize = 200;
     quiet_deliberate_panics();
     let server = RedisServer::start();
-    let store = store(&server.url(), Duration::from_secs(2)).await;
+    // Cool-downs run on this clock (leases stay on Redis' own): each trial moves it past the
+    // cool-down of its first failure, as a provider's retry arrives after it.
+    let clock = ManualClock::default();
+    let store = RedisStore::builder(server.url())
+        .key_prefix("hg-test:")
+        .response_timeout(Duration::from_secs(2))
+        .clock(clock.clone())
+        .build()
+        .await
+        .unwrap();
     let guard = guard(
         store,
         Duration::from_secs(5),
@@ -329,7 +387,7 @@ async fn failed_first_attempts_are_repaired_by_the_retry_200_trials() {
     let effects: Arc<Mutex<HashMap<String, usize>>> = Arc::default();
     let mut trials = tokio::task::JoinSet::new();
     for trial in 0..TRIALS {
-        let (guard, effects) = (guard.clone(), effects.clone());
+        let (guard, effects, clock) = (guard.clone(), effects.clone(), clock.clone());
         trials.spawn(async move {
             let id = format!("msg_repair_{trial}");
             let key = key(&id);
@@ -338,7 +396,7 @@ async fn failed_first_attempts_are_repaired_by_the_retry_200_trials() {
             };
             // Attempt 1 fails, in rotation: an error, a panic, a timeout.
             let first = guard
-                .run(&key, || {
+                .run(&key, &digest(), || {
                     let (effects, id) = (effects.clone(), id.clone());
                     async move {
                         match trial % 3 {
@@ -359,9 +417,10 @@ async fn failed_first_attempts_are_repaired_by_the_retry_200_trials() {
                 | (2, Ok(Guarded::TimedOut)) => {}
                 _ => panic!("trial {trial}: first attempt gave {first:?}"),
             }
-            // The provider's retry, same id: runs and succeeds.
+            // The provider's retry, same id, after the cool-down: runs and succeeds.
+            clock.advance(hookguard::replay::DEFAULT_FAILURE_BACKOFF);
             let retry = guard
-                .run(&key, || {
+                .run(&key, &digest(), || {
                     let (effects, id) = (effects.clone(), id.clone());
                     async move {
                         effect(effects, id);
@@ -374,7 +433,9 @@ async fn failed_first_attempts_are_repaired_by_the_retry_200_trials() {
                 "trial {trial}: retry gave {retry:?}"
             );
             // A third attempt is a duplicate.
-            let third = guard.run(&key, || async { Ok::<_, &str>(()) }).await;
+            let third = guard
+                .run(&key, &digest(), || async { Ok::<_, &str>(()) })
+                .await;
             assert!(
                 matches!(third, Ok(Guarded::Duplicate)),
                 "trial {trial}: third gave {third:?}"
@@ -423,24 +484,27 @@ async fn ambiguous_claim_reply_lost_heals_when_the_lease_ends() {
     // Warm up: the scripts are loaded (otherwise the lost reply would be a NOSCRIPT, and
     // nothing applied).
     let warm_up = guard_a
-        .run(&key("msg_warm_up"), || async { Ok::<_, ()>(()) })
+        .run(&key("msg_warm_up"), &digest(), || async { Ok::<_, ()>(()) })
         .await;
     assert!(matches!(warm_up, Ok(Guarded::Ran(Ok(())))), "{warm_up:?}");
 
     // The claim reaches Redis and is applied; its reply is lost.
     proxy.set_mode(ProxyMode::DropReplies);
     let started = Instant::now();
-    let first = guard_a.run(&k, handler).await;
+    let first = guard_a.run(&k, &digest(), handler).await;
     assert!(
         matches!(first, Err(Rejection::Unavailable { retry_after }) if retry_after >= Duration::from_secs(1)),
         "{first:?}"
     );
     assert_eq!(runs.load(Ordering::SeqCst), 0, "no handler without a claim");
     let owner = get(&server, &redis_key).expect("the claim was applied");
-    assert_eq!(owner.len(), 32, "a claim token, not done: {owner}");
+    assert!(
+        owner.starts_with("p|") && owner.len() == 2 + 32 + 3 + 64,
+        "a claim (p|token|0|digest), not done: {owner}"
+    );
 
     // A retry during the lease: in flight.
-    let retry = guard_b.run(&k, handler).await;
+    let retry = guard_b.run(&k, &digest(), handler).await;
     assert!(
         matches!(retry, Err(Rejection::DeliveryInFlight { retry_after }) if retry_after >= Duration::from_secs(1)),
         "{retry:?}"
@@ -450,13 +514,13 @@ async fn ambiguous_claim_reply_lost_heals_when_the_lease_ends() {
     // After the lease: the retry runs it, once.
     let remaining = lease.saturating_sub(started.elapsed());
     tokio::time::sleep(remaining + Duration::from_millis(50)).await;
-    let mut outcome = guard_b.run(&k, handler).await;
+    let mut outcome = guard_b.run(&k, &digest(), handler).await;
     for _ in 0..20 {
         if !matches!(outcome, Err(Rejection::DeliveryInFlight { .. })) {
             break;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
-        outcome = guard_b.run(&k, handler).await;
+        outcome = guard_b.run(&k, &digest(), handler).await;
     }
     assert!(matches!(outcome, Ok(Guarded::Ran(Ok(())))), "{outcome:?}");
     assert_eq!(runs.load(Ordering::SeqCst), 1);
@@ -465,7 +529,7 @@ async fn ambiguous_claim_reply_lost_heals_when_the_lease_ends() {
     proxy.set_mode(ProxyMode::Forward);
     let deadline = Instant::now() + Duration::from_secs(5);
     let last = loop {
-        let outcome = guard_a.run(&k, handler).await;
+        let outcome = guard_a.run(&k, &digest(), handler).await;
         if !matches!(outcome, Err(Rejection::Unavailable { .. })) || Instant::now() > deadline {
             break outcome;
         }
@@ -492,7 +556,7 @@ async fn blackholed_redis_fails_closed_within_the_timeout() {
     for n in 0..5 {
         let started = Instant::now();
         let outcome = guard
-            .run(&key(&format!("msg_blackhole_{n}")), || async {
+            .run(&key(&format!("msg_blackhole_{n}")), &digest(), || async {
                 runs.fetch_add(1, Ordering::SeqCst);
                 Ok::<_, ()>(())
             })
@@ -551,7 +615,7 @@ async fn stalled_connection_is_replaced_after_timeouts_in_a_row() {
     let k = key("msg_after_stall");
     let outcome = loop {
         let outcome = guard
-            .run(&k, || async {
+            .run(&k, &digest(), || async {
                 runs.fetch_add(1, Ordering::SeqCst);
                 Ok::<_, ()>(())
             })
@@ -593,7 +657,7 @@ async fn build_succeeds_while_redis_is_down_and_connects_when_it_comes_up() {
         Ok::<_, ()>(())
     };
     let k = key("msg_late_redis");
-    let early = guard.run(&k, handler).await;
+    let early = guard.run(&k, &digest(), handler).await;
     assert!(
         matches!(early, Err(Rejection::Unavailable { .. })),
         "{early:?}"
@@ -603,7 +667,7 @@ async fn build_succeeds_while_redis_is_down_and_connects_when_it_comes_up() {
     let server = tokio::task::block_in_place(|| RedisServer::start_on_port(port));
     let up = Instant::now();
     let outcome = loop {
-        let outcome = guard.run(&k, handler).await;
+        let outcome = guard.run(&k, &digest(), handler).await;
         if !matches!(outcome, Err(Rejection::Unavailable { .. }))
             || up.elapsed() > Duration::from_secs(5)
         {
@@ -683,7 +747,7 @@ async fn redis_crash_fails_closed_and_the_same_store_recovers_after_restart() {
                 let id = format!("msg_fault_{sender}_{n}");
                 let key = key(&id);
                 let started = Instant::now();
-                let result = guard.run(&key, handler(&runs, &id)).await;
+                let result = guard.run(&key, &digest(), handler(&runs, &id)).await;
                 let ended = Instant::now();
                 attempts.lock().unwrap().push(Attempt {
                     id,
@@ -780,18 +844,18 @@ async fn redis_crash_fails_closed_and_the_same_store_recovers_after_restart() {
             "{id} ran although refused"
         );
         let key = key(id);
-        let mut result = outcome(guard.run(&key, handler(&runs, id)).await);
+        let mut result = outcome(guard.run(&key, &digest(), handler(&runs, id)).await);
         // A claim applied by Redis whose reply came too late blocks its id for one lease.
         for _ in 0..50 {
             if result != Outcome::InFlight {
                 break;
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
-            result = outcome(guard.run(&key, handler(&runs, id)).await);
+            result = outcome(guard.run(&key, &digest(), handler(&runs, id)).await);
         }
         assert_eq!(result, Outcome::Ran, "{id}");
         assert_eq!(
-            outcome(guard.run(&key, handler(&runs, id)).await),
+            outcome(guard.run(&key, &digest(), handler(&runs, id)).await),
             Outcome::Duplicate,
             "{id}"
         );
@@ -819,7 +883,7 @@ async fn done_marks_after_crash(persistence: Persistence) -> usize {
     );
     let keys: Vec<ReplayKey> = (0..50).map(|n| key(&format!("msg_durable_{n}"))).collect();
     for k in &keys {
-        let first = guard.run(k, || async { Ok::<_, ()>(()) }).await;
+        let first = guard.run(k, &digest(), || async { Ok::<_, ()>(()) }).await;
         assert!(matches!(first, Ok(Guarded::Ran(Ok(())))));
     }
     tokio::task::block_in_place(|| server.restart());
@@ -827,7 +891,7 @@ async fn done_marks_after_crash(persistence: Persistence) -> usize {
     let mut runs_again = 0;
     for k in &keys {
         let replay = loop {
-            let replay = guard.run(k, || async { Ok::<_, ()>(()) }).await;
+            let replay = guard.run(k, &digest(), || async { Ok::<_, ()>(()) }).await;
             if !matches!(replay, Err(Rejection::Unavailable { .. })) || Instant::now() > deadline {
                 break replay;
             }
@@ -896,7 +960,7 @@ async fn forged_deliveries_never_reach_redis_and_cannot_block_future_ids() {
             Ok(verified) => {
                 let key = ReplayKey::new(TENANT, &verified).unwrap();
                 let _ = guard
-                    .run(&key, || async {
+                    .run(&key, &digest(), || async {
                         runs.fetch_add(1, Ordering::SeqCst);
                         Ok::<_, ()>(())
                     })
@@ -921,7 +985,7 @@ async fn forged_deliveries_never_reach_redis_and_cannot_block_future_ids() {
                 let verified = verify(&verifier, &headers, &body).unwrap();
                 let key = ReplayKey::new(TENANT, &verified).unwrap();
                 let outcome = guard
-                    .run(&key, || async {
+                    .run(&key, &digest(), || async {
                         runs.fetch_add(1, Ordering::SeqCst);
                         Ok::<_, ()>(())
                     })
@@ -938,4 +1002,87 @@ async fn forged_deliveries_never_reach_redis_and_cannot_block_future_ids() {
     }
     assert_eq!(runs.load(Ordering::SeqCst), IDS);
     assert_eq!(server.dbsize(), IDS as i64);
+}
+
+#[path = "support/replay_contract.rs"]
+mod replay_contract;
+
+/// A store on a fresh Redis whose cool-downs run on a manual clock.
+async fn clocked_store(server: &RedisServer) -> (Arc<dyn ReplayStore>, ManualClock) {
+    let clock = ManualClock::default();
+    let store = RedisStore::builder(server.url())
+        .key_prefix("hg-test:")
+        .clock(clock.clone())
+        .build()
+        .await
+        .unwrap();
+    (Arc::new(store), clock)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failing_copies_run_the_handler_once_per_cool_down() {
+    let server = RedisServer::start();
+    let (store, clock) = clocked_store(&server).await;
+    replay_contract::failing_copies_run_the_handler_once_per_cool_down(
+        store,
+        clock,
+        key("msg_cooldown"),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn another_body_under_the_same_id_is_a_conflict_in_every_state() {
+    let server = RedisServer::start();
+    let (store, _) = clocked_store(&server).await;
+    replay_contract::another_body_under_the_same_id_is_a_conflict_in_every_state(
+        store,
+        key("msg_conflict_1"),
+        key("msg_conflict_2"),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn the_failure_count_survives_the_next_claim() {
+    let server = RedisServer::start();
+    let (store, clock) = clocked_store(&server).await;
+    replay_contract::the_failure_count_survives_the_next_claim(store, clock, key("msg_failures"))
+        .await;
+}
+
+/// Without an injected clock the cool-down runs on Redis' own `TIME` (what replicas share).
+#[tokio::test]
+async fn the_cool_down_runs_on_redis_time_by_default() {
+    let server = RedisServer::start();
+    let store = store(&server.url(), Duration::from_secs(2)).await;
+    let k = key("msg_redis_time");
+    let lease = Duration::from_secs(10);
+    let Claim::Claimed { token, .. } = store.claim(&k, &digest(), lease).await.unwrap() else {
+        panic!("claim")
+    };
+    let cooldown = Duration::from_secs(40);
+    assert!(
+        store
+            .release(&k, &token, cooldown, Duration::from_secs(100))
+            .await
+            .unwrap()
+    );
+    let Claim::CoolingDown { remaining } = store.claim(&k, &digest(), lease).await.unwrap() else {
+        panic!("cooling down")
+    };
+    assert!(
+        remaining <= cooldown && remaining > Duration::from_secs(35),
+        "{remaining:?}"
+    );
+    let record = get(&server, &store.redis_key(&k)).unwrap();
+    let until: u64 = record.split('|').nth(1).unwrap().parse().unwrap();
+    let now_ms = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as u64;
+    assert!(
+        until > now_ms + 35_000 && until <= now_ms + 41_000,
+        "cool-down end {until} against the wall clock {now_ms}"
+    );
 }

@@ -6,14 +6,19 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use hookguard::clock::ManualClock;
 use hookguard::replay::{
-    Claim, ClaimToken, Guarded, MemoryStore, ReplayGuard, ReplayKey, ReplayStore, StoreError,
-    StoreFuture,
+    BodyDigest, Claim, ClaimToken, Guarded, MemoryStore, ReplayGuard, ReplayKey, ReplayStore,
+    StoreError, StoreFuture,
 };
 use hookguard::{Delivery, DeliveryId, Provider, Rejection, Signer, Verified, Verifier};
 use http::{HeaderMap, Method, Uri};
 
 const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 const TS: i64 = 1_700_000_000;
+
+/// The body digest every claim here is made with (one body per key).
+fn digest() -> BodyDigest {
+    BodyDigest::of(b"{}")
+}
 
 fn now() -> SystemTime {
     UNIX_EPOCH + Duration::from_secs(TS as u64)
@@ -56,10 +61,10 @@ async fn claim_complete_release_contract() {
     let store = MemoryStore::builder().clock(clock.clone()).build();
     let k = key("msg_contract");
     let lease = Duration::from_secs(10);
-    let Claim::Claimed(token) = store.claim(&k, lease).await.unwrap() else {
+    let Claim::Claimed { token, .. } = store.claim(&k, &digest(), lease).await.unwrap() else {
         panic!("first claim")
     };
-    let Claim::InFlight { remaining } = store.claim(&k, lease).await.unwrap() else {
+    let Claim::InFlight { remaining } = store.claim(&k, &digest(), lease).await.unwrap() else {
         panic!("in flight")
     };
     assert!(remaining <= lease && remaining > Duration::ZERO);
@@ -70,13 +75,23 @@ async fn claim_complete_release_contract() {
             .await
             .unwrap()
     );
-    assert!(!store.release(&k, &stranger).await.unwrap());
+    assert!(
+        !store
+            .release(&k, &stranger, Duration::ZERO, Duration::from_secs(100))
+            .await
+            .unwrap()
+    );
     assert!(matches!(
-        store.claim(&k, lease).await.unwrap(),
+        store.claim(&k, &digest(), lease).await.unwrap(),
         Claim::InFlight { .. }
     ));
-    assert!(store.release(&k, &token).await.unwrap());
-    let Claim::Claimed(token) = store.claim(&k, lease).await.unwrap() else {
+    assert!(
+        store
+            .release(&k, &token, Duration::ZERO, Duration::from_secs(100))
+            .await
+            .unwrap()
+    );
+    let Claim::Claimed { token, .. } = store.claim(&k, &digest(), lease).await.unwrap() else {
         panic!("after release")
     };
     assert!(
@@ -85,14 +100,28 @@ async fn claim_complete_release_contract() {
             .await
             .unwrap()
     );
-    assert_eq!(store.claim(&k, lease).await.unwrap(), Claim::Done);
+    assert_eq!(
+        store.claim(&k, &digest(), lease).await.unwrap(),
+        Claim::Done
+    );
     // A done id cannot be released or completed again by its old owner.
-    assert!(!store.release(&k, &token).await.unwrap());
+    assert!(
+        !store
+            .release(&k, &token, Duration::ZERO, Duration::from_secs(100))
+            .await
+            .unwrap()
+    );
     clock.advance(Duration::from_secs(99));
-    assert_eq!(store.claim(&k, lease).await.unwrap(), Claim::Done);
+    assert_eq!(
+        store.claim(&k, &digest(), lease).await.unwrap(),
+        Claim::Done
+    );
     clock.advance(Duration::from_secs(2));
     assert!(
-        matches!(store.claim(&k, lease).await.unwrap(), Claim::Claimed(_)),
+        matches!(
+            store.claim(&k, &digest(), lease).await.unwrap(),
+            Claim::Claimed { .. }
+        ),
         "retention over"
     );
 }
@@ -102,11 +131,19 @@ async fn an_expired_lease_can_be_taken_over_and_the_stale_owner_cannot_finish() 
     let clock = ManualClock::default();
     let store = MemoryStore::builder().clock(clock.clone()).build();
     let k = key("msg_lease");
-    let Claim::Claimed(old) = store.claim(&k, Duration::from_secs(5)).await.unwrap() else {
+    let Claim::Claimed { token: old, .. } = store
+        .claim(&k, &digest(), Duration::from_secs(5))
+        .await
+        .unwrap()
+    else {
         panic!()
     };
     clock.advance(Duration::from_secs(5));
-    let Claim::Claimed(new) = store.claim(&k, Duration::from_secs(5)).await.unwrap() else {
+    let Claim::Claimed { token: new, .. } = store
+        .claim(&k, &digest(), Duration::from_secs(5))
+        .await
+        .unwrap()
+    else {
         panic!("lease over")
     };
     assert!(
@@ -115,7 +152,12 @@ async fn an_expired_lease_can_be_taken_over_and_the_stale_owner_cannot_finish() 
             .await
             .unwrap()
     );
-    assert!(!store.release(&k, &old).await.unwrap());
+    assert!(
+        !store
+            .release(&k, &old, Duration::ZERO, Duration::from_secs(100))
+            .await
+            .unwrap()
+    );
     assert!(
         store
             .complete(&k, &new, Duration::from_secs(60))
@@ -141,7 +183,7 @@ async fn one_hundred_racing_duplicates_run_the_handler_once_200_times() {
                 tokio::spawn(async move {
                     barrier.wait().await;
                     guard
-                        .run(&k, || async {
+                        .run(&k, &digest(), || async {
                             runs.fetch_add(1, Ordering::SeqCst);
                             tokio::task::yield_now().await;
                             Ok::<_, ()>(())
@@ -173,7 +215,9 @@ async fn one_hundred_racing_duplicates_run_the_handler_once_200_times() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failed_attempt_is_retried_and_runs_exactly_once_more_200_trials() {
-    let guard = ReplayGuard::builder(MemoryStore::default())
+    let clock = ManualClock::default();
+    let store = MemoryStore::builder().clock(clock.clone()).build();
+    let guard = ReplayGuard::builder(store)
         .handler_timeout(Duration::from_millis(50))
         .lease(Duration::from_secs(5))
         .build()
@@ -183,7 +227,7 @@ async fn a_failed_attempt_is_retried_and_runs_exactly_once_more_200_trials() {
         let k = key(&format!("msg_repair_{trial}"));
         let succeeded = Arc::new(AtomicUsize::new(0));
         let first = guard
-            .run(&k, || async {
+            .run(&k, &digest(), || async {
                 match trial % 3 {
                     0 => Err("handler error"),
                     1 => panic!("handler panic (expected by the test)"),
@@ -201,11 +245,13 @@ async fn a_failed_attempt_is_retried_and_runs_exactly_once_more_200_trials() {
             _ => matches!(first, Guarded::TimedOut),
         };
         assert!(expected_first, "trial {trial}: {first:?}");
-        // The provider retries the same delivery (same id) — twice, to catch double runs.
+        // The provider retries the same delivery (same id) after the cool-down of a first
+        // failure — twice, to catch double runs.
+        clock.advance(hookguard::replay::DEFAULT_FAILURE_BACKOFF);
         for _ in 0..2 {
             let s = succeeded.clone();
             let _ = guard
-                .run(&k, || async move {
+                .run(&k, &digest(), || async move {
                     s.fetch_add(1, Ordering::SeqCst);
                     Ok::<_, ()>(())
                 })
@@ -233,8 +279,8 @@ async fn a_full_store_refuses_new_claims_and_evicts_nothing_live() {
     let mut full = 0;
     for n in 0..2048 {
         let k = raw_key(n);
-        match store.claim(&k, lease).await {
-            Ok(Claim::Claimed(_)) => claimed.push(k),
+        match store.claim(&k, &digest(), lease).await {
+            Ok(Claim::Claimed { .. }) => claimed.push(k),
             Err(StoreError::Full) => full += 1,
             other => panic!("{other:?}"),
         }
@@ -247,7 +293,10 @@ async fn a_full_store_refuses_new_claims_and_evicts_nothing_live() {
     assert!(full >= 1024, "{full}");
     for k in &claimed {
         assert!(
-            matches!(store.claim(k, lease).await.unwrap(), Claim::InFlight { .. }),
+            matches!(
+                store.claim(k, &digest(), lease).await.unwrap(),
+                Claim::InFlight { .. }
+            ),
             "evicted {k}"
         );
     }
@@ -255,7 +304,7 @@ async fn a_full_store_refuses_new_claims_and_evicts_nothing_live() {
     let guard = ReplayGuard::builder(store.clone()).build().unwrap();
     let mut ran = false;
     let r = guard
-        .run(&raw_key(99_999), || async {
+        .run(&raw_key(99_999), &digest(), || async {
             ran = true;
             Ok::<_, ()>(())
         })
@@ -265,8 +314,11 @@ async fn a_full_store_refuses_new_claims_and_evicts_nothing_live() {
     // Once the leases end, space is reclaimed without a background thread.
     clock.advance(lease);
     assert!(matches!(
-        store.claim(&raw_key(99_999), lease).await.unwrap(),
-        Claim::Claimed(_)
+        store
+            .claim(&raw_key(99_999), &digest(), lease)
+            .await
+            .unwrap(),
+        Claim::Claimed { .. }
     ));
 }
 
@@ -288,7 +340,7 @@ async fn forged_deliveries_never_reach_the_store() {
         if let Ok(verified) = v.verify_at(&Method::POST, &Uri::from_static("/"), &h, &body, now()) {
             let k = ReplayKey::new("t", &verified).unwrap();
             let _ = guard
-                .run(&k, || async {
+                .run(&k, &digest(), || async {
                     runs.fetch_add(1, Ordering::SeqCst);
                     true
                 })
@@ -299,7 +351,7 @@ async fn forged_deliveries_never_reach_the_store() {
     for n in 0..100 {
         let k = key(&format!("msg_future_{n}"));
         let r = guard
-            .run(&k, || async {
+            .run(&k, &digest(), || async {
                 runs.fetch_add(1, Ordering::SeqCst);
                 true
             })
@@ -315,7 +367,12 @@ async fn forged_deliveries_never_reach_the_store() {
 struct BrokenStore;
 
 impl ReplayStore for BrokenStore {
-    fn claim<'a>(&'a self, _: &'a ReplayKey, _: Duration) -> StoreFuture<'a, Claim> {
+    fn claim<'a>(
+        &'a self,
+        _: &'a ReplayKey,
+        _: &'a BodyDigest,
+        _: Duration,
+    ) -> StoreFuture<'a, Claim> {
         Box::pin(async { Err(StoreError::Backend("connection refused".into())) })
     }
     fn complete<'a>(
@@ -326,7 +383,13 @@ impl ReplayStore for BrokenStore {
     ) -> StoreFuture<'a, bool> {
         Box::pin(async { Err(StoreError::Backend("connection refused".into())) })
     }
-    fn release<'a>(&'a self, _: &'a ReplayKey, _: &'a ClaimToken) -> StoreFuture<'a, bool> {
+    fn release<'a>(
+        &'a self,
+        _: &'a ReplayKey,
+        _: &'a ClaimToken,
+        _: Duration,
+        _: Duration,
+    ) -> StoreFuture<'a, bool> {
         Box::pin(async { Err(StoreError::Backend("connection refused".into())) })
     }
 }
@@ -335,7 +398,12 @@ impl ReplayStore for BrokenStore {
 struct HangingStore;
 
 impl ReplayStore for HangingStore {
-    fn claim<'a>(&'a self, _: &'a ReplayKey, _: Duration) -> StoreFuture<'a, Claim> {
+    fn claim<'a>(
+        &'a self,
+        _: &'a ReplayKey,
+        _: &'a BodyDigest,
+        _: Duration,
+    ) -> StoreFuture<'a, Claim> {
         Box::pin(std::future::pending())
     }
     fn complete<'a>(
@@ -346,7 +414,13 @@ impl ReplayStore for HangingStore {
     ) -> StoreFuture<'a, bool> {
         Box::pin(std::future::pending())
     }
-    fn release<'a>(&'a self, _: &'a ReplayKey, _: &'a ClaimToken) -> StoreFuture<'a, bool> {
+    fn release<'a>(
+        &'a self,
+        _: &'a ReplayKey,
+        _: &'a ClaimToken,
+        _: Duration,
+        _: Duration,
+    ) -> StoreFuture<'a, bool> {
         Box::pin(std::future::pending())
     }
 }
@@ -363,7 +437,7 @@ async fn store_failure_is_503_with_retry_after_and_the_handler_does_not_run() {
     ] {
         let mut ran = false;
         let r = guard
-            .run(&k, || async {
+            .run(&k, &digest(), || async {
                 ran = true;
                 true
             })
@@ -381,7 +455,7 @@ async fn store_failure_is_503_with_retry_after_and_the_handler_does_not_run() {
         .dangerous_fail_open()
         .build()
         .unwrap();
-    let r = open.run(&k, || async { true }).await.unwrap();
+    let r = open.run(&k, &digest(), || async { true }).await.unwrap();
     assert!(matches!(r, Guarded::Ran(true)));
 }
 
@@ -408,16 +482,57 @@ async fn tenants_and_providers_do_not_share_ids() {
     for tenant in ["a", "b"] {
         let k = ReplayKey::new(tenant, &v).unwrap();
         assert!(matches!(
-            guard.run(&k, || async { true }).await.unwrap(),
+            guard.run(&k, &digest(), || async { true }).await.unwrap(),
             Guarded::Ran(true)
         ));
     }
     let id = DeliveryId::new("msg_shared").unwrap();
     let other_provider = ReplayKey::from_trusted_parts("a", "svix", &id).unwrap();
     assert!(matches!(
-        guard.run(&other_provider, || async { true }).await.unwrap(),
+        guard
+            .run(&other_provider, &digest(), || async { true })
+            .await
+            .unwrap(),
         Guarded::Ran(true)
     ));
     assert!(ReplayKey::new("bad/tenant", &v).is_err());
     assert!(ReplayKey::new(&"x".repeat(65), &v).is_err());
+}
+
+#[path = "support/replay_contract.rs"]
+mod replay_contract;
+
+fn clocked_store() -> (Arc<dyn ReplayStore>, ManualClock) {
+    let clock = ManualClock::default();
+    let store = MemoryStore::builder().clock(clock.clone()).build();
+    (Arc::new(store), clock)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failing_copies_run_the_handler_once_per_cool_down() {
+    let (store, clock) = clocked_store();
+    replay_contract::failing_copies_run_the_handler_once_per_cool_down(
+        store,
+        clock,
+        key("msg_cooldown"),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn another_body_under_the_same_id_is_a_conflict_in_every_state() {
+    let (store, _) = clocked_store();
+    replay_contract::another_body_under_the_same_id_is_a_conflict_in_every_state(
+        store,
+        key("msg_conflict_1"),
+        key("msg_conflict_2"),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn the_failure_count_survives_the_next_claim() {
+    let (store, clock) = clocked_store();
+    replay_contract::the_failure_count_survives_the_next_claim(store, clock, key("msg_failures"))
+        .await;
 }

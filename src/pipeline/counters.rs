@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 /// Every outcome the pipeline logs, the commonest first (they are looked up in order).
 /// Anything else lands in a map (never in practice).
-const KNOWN: [&str; 26] = [
+const KNOWN: [&str; 28] = [
     "handled",
     "handler_failed",
     "duplicate",
@@ -35,6 +35,8 @@ const KNOWN: [&str; 26] = [
     "body_read_failed",
     "method_not_allowed",
     "client_key_unavailable",
+    "delivery_cooling_down",
+    "delivery_conflict",
 ];
 
 const STRIPES: usize = 8;
@@ -155,6 +157,8 @@ mod tests {
                 window: secs,
             },
             Rejection::DeliveryInFlight { retry_after: secs },
+            Rejection::DeliveryCoolingDown { retry_after: secs },
+            Rejection::DeliveryConflict,
             Rejection::Unavailable { retry_after: secs },
         ];
         for r in all {

@@ -7,7 +7,7 @@
 //! | 2. head: non-identity `Content-Encoding`; `Content-Length` over the cap | 415 / 413 (nothing read) |
 //! | 3. body: streamed within the cap and the deadline | 413 / 408 |
 //! | 4. verify signature, then timestamp (unknown tenant = bad signature) | 400 / 401 |
-//! | 5. replay claim on the signed delivery id | duplicate → 200 without the handler; in flight → 409 + `Retry-After` |
+//! | 5. replay claim on the signed delivery id and the body digest | duplicate → 200 without the handler; in flight, or cooling down after a failure → 409 + `Retry-After`; same id with another body → 409 |
 //! | 6. handler | its own response |
 //! | 7. complete (2xx) or release (anything else, panic, timeout) | panic → 500, timeout → 503 |
 //! | store or resolver unavailable | 503 + `Retry-After` |
@@ -40,7 +40,7 @@ pub use resolver::{ResolveError, ResolveFuture, SecretResolver, Tenant};
 use crate::error::{ConfigError, Rejection};
 use crate::ratelimit::{ClientKey, ClientKeys, IpNet, KeyFn, RateLimit, RateLimiter};
 use crate::replay::{
-    Admitted, ClaimHandle, Guarded, HandlerOutcome, MemoryStore, ReplayGuard, ReplayKey,
+    Admitted, BodyDigest, ClaimHandle, Guarded, HandlerOutcome, MemoryStore, ReplayGuard, ReplayKey,
 };
 use crate::scheme::Scheme;
 use crate::verify::{Verified, Verifier};
@@ -108,6 +108,7 @@ struct Accepted<'a> {
     bytes: Bytes,
     verified: Verified,
     key: ReplayKey,
+    digest: BodyDigest,
     trace: Trace<'a>,
 }
 
@@ -312,13 +313,16 @@ impl Pipeline {
             bytes,
             verified,
             key,
+            digest,
             trace,
         } = accepted;
         let for_handler = verified.clone();
         let ran = self
             .inner
             .replay
-            .run(&key, move || handler(parts, bytes, Ok(for_handler)))
+            .run(&key, &digest, move || {
+                handler(parts, bytes, Ok(for_handler))
+            })
             .await;
         match ran {
             Ok(Guarded::Ran(out)) => {
@@ -372,9 +376,10 @@ impl Pipeline {
             bytes,
             verified,
             key,
+            digest,
             trace,
         } = accepted;
-        match self.inner.replay.claim(&key).await {
+        match self.inner.replay.claim(&key, &digest).await {
             Ok(Admitted::Claimed(handle)) => {
                 trace.log("claimed", Some(&verified));
                 Ok((bytes, verified, Some(handle)))
@@ -477,6 +482,7 @@ impl Pipeline {
             return Err(respond(trace.refuse(r, Some(&verified))));
         };
         Ok(Accepted {
+            digest: BodyDigest::of(&bytes),
             bytes,
             verified,
             key,

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::task::Poll;
 use std::time::Duration;
 
-use super::{Claim, ClaimToken, ReplayKey, ReplayStore, StoreError};
+use super::{BodyDigest, Claim, ClaimToken, ReplayKey, ReplayStore, StoreError};
 use crate::error::{ConfigError, Rejection};
 
 /// Whether a handler's result means "the work is done" (the claim is completed) or not (the
@@ -70,30 +70,41 @@ pub const DEFAULT_HANDLER_TIMEOUT: Duration = Duration::from_secs(30);
 pub const DEFAULT_STORE_TIMEOUT: Duration = Duration::from_secs(2);
 /// The most `Retry-After` a 409 for a delivery in flight asks for.
 pub const IN_FLIGHT_RETRY_AFTER: Duration = Duration::from_secs(5);
+/// Default cool-down after a delivery's first failed attempt; it doubles with each failure.
+pub const DEFAULT_FAILURE_BACKOFF: Duration = Duration::from_secs(1);
+/// Default ceiling of the cool-down after failures.
+pub const DEFAULT_MAX_FAILURE_BACKOFF: Duration = Duration::from_secs(60);
 /// `Retry-After` sent when the store is unavailable.
 pub const UNAVAILABLE_RETRY_AFTER: Duration = Duration::from_secs(5);
 
 /// Runs handlers under claims in a [`ReplayStore`], so each delivery reaches its handler once.
 ///
 /// - claim → handler → `complete` (keep the id for `retain`) when the handler succeeded;
-/// - handler failed, panicked or timed out → `release`, so the provider's retry runs it again;
-/// - already done → [`Guarded::Duplicate`] without running the handler;
+/// - handler failed, panicked or timed out → `release`, so the provider's retry runs it again
+///   once a cool-down has passed: 1 s after the first failure, doubling with each failure up
+///   to 60 s (see [`failure_backoff`](ReplayGuardBuilder::failure_backoff)). Copies inside
+///   the cool-down get [`Rejection::DeliveryCoolingDown`] (409 + `Retry-After`), so a
+///   captured failing delivery cannot be replayed to run the handler at will; providers retry
+///   far slower than that;
+/// - already done with the same body → [`Guarded::Duplicate`] without running the handler;
+///   the same id with another body → [`Rejection::DeliveryConflict`] (409, a warning);
 /// - someone else holds the claim → [`Rejection::DeliveryInFlight`] (409 + `Retry-After`);
 /// - the store fails or times out → [`Rejection::Unavailable`] (503 + `Retry-After`): the
 ///   handler does not run without a claim (unless the dangerous fail-open option is set).
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")] async fn main() {
-/// use hookguard::replay::{Guarded, MemoryStore, ReplayGuard, ReplayKey};
+/// use hookguard::replay::{BodyDigest, Guarded, MemoryStore, ReplayGuard, ReplayKey};
 /// # use hookguard::{Delivery, Provider, Signer, Verifier};
 /// # let headers = Signer::new(Provider::Github, "k").unwrap().sign(&Delivery::new(&b"{}"[..])).unwrap();
 /// # let verifier = Verifier::builder(Provider::Github).secret("k").build().unwrap();
 /// # let verified = verifier.verify(&http::Method::POST, &"/".parse().unwrap(), &headers, b"{}").unwrap();
 /// let guard = ReplayGuard::builder(MemoryStore::default()).build().unwrap();
 /// let key = ReplayKey::new("", &verified).unwrap();
-/// let first = guard.run(&key, || async { Ok::<_, ()>("processed") }).await.unwrap();
+/// let digest = BodyDigest::of(b"{}");
+/// let first = guard.run(&key, &digest, || async { Ok::<_, ()>("processed") }).await.unwrap();
 /// assert!(matches!(first, Guarded::Ran(Ok("processed"))));
-/// let again = guard.run(&key, || async { Ok::<_, ()>("processed") }).await.unwrap();
+/// let again = guard.run(&key, &digest, || async { Ok::<_, ()>("processed") }).await.unwrap();
 /// assert!(matches!(again, Guarded::Duplicate));
 /// # }
 /// ```
@@ -104,6 +115,8 @@ pub struct ReplayGuard {
     retain: Duration,
     handler_timeout: Duration,
     store_timeout: Duration,
+    /// Cool-down after the first failure, and its ceiling; `None`: no cool-down.
+    failure_backoff: Option<(Duration, Duration)>,
     fail_open: bool,
 }
 
@@ -114,6 +127,7 @@ impl fmt::Debug for ReplayGuard {
             .field("retain", &self.retain)
             .field("handler_timeout", &self.handler_timeout)
             .field("store_timeout", &self.store_timeout)
+            .field("failure_backoff", &self.failure_backoff)
             .field("fail_open", &self.fail_open)
             .finish_non_exhaustive()
     }
@@ -158,6 +172,23 @@ impl ReplayGuardBuilder {
         self
     }
 
+    /// The cool-down after a failed attempt: `first` after the first failure, doubling with
+    /// each further failure up to `max`. Defaults to 1 s and 60 s. Inside it, copies of the
+    /// delivery are answered 409 `delivery_cooling_down` with `Retry-After`, so a captured
+    /// failing delivery runs the handler at most once per cool-down. Both must be at least
+    /// 1 ms and `first <= max` (see [`dangerous_disable_failure_backoff`](Self::dangerous_disable_failure_backoff)).
+    pub fn failure_backoff(mut self, first: Duration, max: Duration) -> Self {
+        self.guard.failure_backoff = Some((first, max));
+        self
+    }
+
+    /// No cool-down after failures: a failed delivery may be claimed again at once, so every
+    /// copy of a captured failing delivery runs the handler again.
+    pub fn dangerous_disable_failure_backoff(mut self) -> Self {
+        self.guard.failure_backoff = None;
+        self
+    }
+
     /// When the store fails at claim time, run the handler anyway, without replay
     /// protection, logging a warning every time. Off by default: the default is 503, which
     /// makes the provider retry later.
@@ -176,6 +207,7 @@ impl ReplayGuardBuilder {
             || g.retain < g.lease
             || g.handler_timeout == zero
             || g.store_timeout == zero
+            || matches!(g.failure_backoff, Some((first, max)) if first < Duration::from_millis(1) || first > max)
         {
             return Err(ConfigError::InvalidReplayTiming);
         }
@@ -183,6 +215,7 @@ impl ReplayGuardBuilder {
     }
 }
 
+/// Whole seconds, rounded up, at least 1: what a `Retry-After` header can say.
 fn seconds_at_least_one(d: Duration) -> Duration {
     Duration::from_secs(d.as_secs() + u64::from(d.subsec_nanos() > 0)).max(Duration::from_secs(1))
 }
@@ -196,6 +229,8 @@ pub struct ClaimHandle {
     guard: ReplayGuard,
     key: ReplayKey,
     token: Option<ClaimToken>,
+    /// Failed attempts before this one.
+    failures: u32,
 }
 
 impl fmt::Debug for ClaimHandle {
@@ -219,10 +254,11 @@ impl ClaimHandle {
         }
     }
 
-    /// Gives the claim up so the provider's retry runs the handler again.
+    /// Gives the claim up so the provider's retry runs the handler again, once the
+    /// cool-down for this many failures has passed.
     pub async fn release(mut self) {
         if let Some(token) = self.token.take() {
-            self.guard.release(&self.key, &token).await;
+            self.guard.release(&self.key, &token, self.failures).await;
         }
     }
 }
@@ -237,8 +273,10 @@ impl Drop for ClaimHandle {
         };
         let store = self.guard.store.clone();
         let key = self.key.clone();
+        let cooldown = self.guard.cooldown(self.failures);
+        let keep = self.guard.retain;
         runtime.spawn(async move {
-            let _ = store.release(&key, &token).await;
+            let _ = store.release(&key, &token, cooldown, keep).await;
         });
     }
 }
@@ -270,6 +308,7 @@ impl ReplayGuard {
                 retain: DEFAULT_RETAIN,
                 handler_timeout: DEFAULT_HANDLER_TIMEOUT,
                 store_timeout: DEFAULT_STORE_TIMEOUT,
+                failure_backoff: Some((DEFAULT_FAILURE_BACKOFF, DEFAULT_MAX_FAILURE_BACKOFF)),
                 fail_open: false,
             },
         }
@@ -290,10 +329,23 @@ impl ReplayGuard {
         }
     }
 
-    /// Runs `handler` for the delivery `key` at most once (see the type docs).
+    /// The cool-down after a failure, given the failures before it: `first · 2^failures`,
+    /// at most `max`.
+    fn cooldown(&self, failures: u32) -> Duration {
+        let Some((first, max)) = self.failure_backoff else {
+            return Duration::ZERO;
+        };
+        first
+            .checked_mul(1u32 << failures.min(31))
+            .map_or(max, |d| d.min(max))
+    }
+
+    /// Runs `handler` for the delivery `key`, whose body has `digest`, at most once (see the
+    /// type docs).
     pub async fn run<F, Fut>(
         &self,
         key: &ReplayKey,
+        digest: &BodyDigest,
         handler: F,
     ) -> Result<Guarded<Fut::Output>, Rejection>
     where
@@ -301,7 +353,7 @@ impl ReplayGuard {
         Fut: Future,
         Fut::Output: HandlerOutcome,
     {
-        let handle = match self.claim(key).await? {
+        let handle = match self.claim(key, digest).await? {
             Admitted::Claimed(handle) => handle,
             Admitted::Duplicate => return Ok(Guarded::Duplicate),
             Admitted::Unprotected => {
@@ -336,17 +388,33 @@ impl ReplayGuard {
         }
     }
 
-    /// Claims `key` without running anything: for adapters whose handler runs outside the
-    /// guard (e.g. a standalone extractor). Duplicate → [`Admitted::Duplicate`]; in flight →
-    /// [`Rejection::DeliveryInFlight`]; store failure → [`Rejection::Unavailable`] (or
+    /// Claims `key` (body `digest`) without running anything: for adapters whose handler
+    /// runs outside the guard (e.g. a standalone extractor). Duplicate →
+    /// [`Admitted::Duplicate`]; in flight → [`Rejection::DeliveryInFlight`]; cooling down
+    /// after a failure → [`Rejection::DeliveryCoolingDown`]; another body under the same id →
+    /// [`Rejection::DeliveryConflict`]; store failure → [`Rejection::Unavailable`] (or
     /// [`Admitted::Unprotected`] when failing open).
-    pub async fn claim(&self, key: &ReplayKey) -> Result<Admitted, Rejection> {
-        match self.bounded(self.store.claim(key, self.lease)).await {
-            Ok(Claim::Claimed(token)) => Ok(Admitted::Claimed(ClaimHandle {
+    pub async fn claim(&self, key: &ReplayKey, digest: &BodyDigest) -> Result<Admitted, Rejection> {
+        match self
+            .bounded(self.store.claim(key, digest, self.lease))
+            .await
+        {
+            Ok(Claim::Claimed { token, failures }) => Ok(Admitted::Claimed(ClaimHandle {
                 guard: self.clone(),
                 key: key.clone(),
                 token: Some(token),
+                failures,
             })),
+            Ok(Claim::CoolingDown { remaining }) => {
+                tracing::debug!(key = %key, "delivery cooling down after a failure");
+                Err(Rejection::DeliveryCoolingDown {
+                    retry_after: seconds_at_least_one(remaining),
+                })
+            }
+            Ok(Claim::Conflict) => {
+                tracing::warn!(key = %key, "delivery id reused with a different body: refused with 409");
+                Err(Rejection::DeliveryConflict)
+            }
             Ok(Claim::Done) => {
                 tracing::debug!(key = %key, "duplicate of a finished delivery");
                 Ok(Admitted::Duplicate)
@@ -418,8 +486,10 @@ impl ReplayGuard {
         }
     }
 
-    async fn release(&self, key: &ReplayKey, token: &ClaimToken) {
-        if let Err(error) = self.bounded(self.store.release(key, token)).await {
+    async fn release(&self, key: &ReplayKey, token: &ClaimToken, failures: u32) {
+        let cooldown = self.cooldown(failures);
+        let released = self.store.release(key, token, cooldown, self.retain);
+        if let Err(error) = self.bounded(released).await {
             tracing::warn!(key = %key, %error, "releasing the claim failed: the retry waits for the lease to end");
         }
     }
@@ -527,18 +597,22 @@ mod tests {
         );
     }
 
+    fn digest() -> BodyDigest {
+        BodyDigest::of(b"{}")
+    }
+
     #[tokio::test]
-    async fn a_claim_dropped_unfinished_is_released_for_the_retry() {
-        let guard = ReplayGuard::builder(MemoryStore::default())
-            .build()
-            .unwrap();
+    async fn a_claim_dropped_unfinished_is_released_for_the_retry_after_the_cool_down() {
+        let clock = crate::clock::ManualClock::default();
+        let store = MemoryStore::builder().clock(clock.clone()).build();
+        let guard = ReplayGuard::builder(store).build().unwrap();
         let k = key("dropped");
-        let Admitted::Claimed(handle) = guard.claim(&k).await.unwrap() else {
+        let Admitted::Claimed(handle) = guard.claim(&k, &digest()).await.unwrap() else {
             panic!("first claim")
         };
         assert!(format!("{handle:?}").contains("t/p/dropped"));
         assert!(matches!(
-            guard.claim(&k).await,
+            guard.claim(&k, &digest()).await,
             Err(Rejection::DeliveryInFlight { .. })
         ));
         drop(handle);
@@ -546,7 +620,44 @@ mod tests {
         for _ in 0..100 {
             tokio::task::yield_now().await;
         }
-        assert!(matches!(guard.claim(&k).await, Ok(Admitted::Claimed(_))));
+        assert_eq!(
+            guard.claim(&k, &digest()).await.err(),
+            Some(Rejection::DeliveryCoolingDown {
+                retry_after: Duration::from_secs(1)
+            })
+        );
+        clock.advance(DEFAULT_FAILURE_BACKOFF);
+        assert!(matches!(
+            guard.claim(&k, &digest()).await,
+            Ok(Admitted::Claimed(_))
+        ));
+    }
+
+    #[test]
+    fn the_cool_down_doubles_per_failure_up_to_its_ceiling() {
+        let guard = ReplayGuard::builder(MemoryStore::default())
+            .build()
+            .unwrap();
+        let secs: Vec<u64> = (0..9).map(|n| guard.cooldown(n).as_secs()).collect();
+        assert_eq!(secs, [1, 2, 4, 8, 16, 32, 60, 60, 60]);
+        assert_eq!(guard.cooldown(u32::MAX), DEFAULT_MAX_FAILURE_BACKOFF);
+        let custom = ReplayGuard::builder(MemoryStore::default())
+            .failure_backoff(Duration::from_millis(200), Duration::from_secs(1))
+            .build()
+            .unwrap();
+        let ms: Vec<u128> = (0..5).map(|n| custom.cooldown(n).as_millis()).collect();
+        assert_eq!(ms, [200, 400, 800, 1000, 1000]);
+        let off = ReplayGuard::builder(MemoryStore::default())
+            .dangerous_disable_failure_backoff()
+            .build()
+            .unwrap();
+        assert_eq!(off.cooldown(3), Duration::ZERO);
+        for (first, max) in [(0, 1000), (2000, 1000)] {
+            let refused = ReplayGuard::builder(MemoryStore::default())
+                .failure_backoff(Duration::from_millis(first), Duration::from_millis(max))
+                .build();
+            assert_eq!(refused.err(), Some(ConfigError::InvalidReplayTiming));
+        }
     }
 
     /// Fails the first `failures` completions, then succeeds; counts the calls.
@@ -557,8 +668,13 @@ mod tests {
     }
 
     impl ReplayStore for FlakyComplete {
-        fn claim<'a>(&'a self, key: &'a ReplayKey, lease: Duration) -> StoreFuture<'a, Claim> {
-            self.inner.claim(key, lease)
+        fn claim<'a>(
+            &'a self,
+            key: &'a ReplayKey,
+            digest: &'a BodyDigest,
+            lease: Duration,
+        ) -> StoreFuture<'a, Claim> {
+            self.inner.claim(key, digest, lease)
         }
         fn complete<'a>(
             &'a self,
@@ -575,8 +691,10 @@ mod tests {
             &'a self,
             key: &'a ReplayKey,
             token: &'a ClaimToken,
+            cooldown: Duration,
+            keep: Duration,
         ) -> StoreFuture<'a, bool> {
-            self.inner.release(key, token)
+            self.inner.release(key, token, cooldown, keep)
         }
     }
 
@@ -615,9 +733,9 @@ mod tests {
             .unwrap();
         let done = tracing::subscriber::with_default(subscriber, || {
             rt.block_on(async {
-                let ran = guard.run(&k, || async { true }).await.unwrap();
+                let ran = guard.run(&k, &digest(), || async { true }).await.unwrap();
                 assert!(matches!(ran, Guarded::Ran(true)));
-                matches!(guard.claim(&k).await, Ok(Admitted::Duplicate))
+                matches!(guard.claim(&k, &digest()).await, Ok(Admitted::Duplicate))
             })
         });
         let text = String::from_utf8(log.0.lock().unwrap().clone()).unwrap();

@@ -6,29 +6,44 @@ use std::hash::{BuildHasher, BuildHasherDefault, Hasher};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use super::{Claim, ClaimToken, ReplayKey, ReplayStore, StoreError, StoreFuture};
+use super::{BodyDigest, Claim, ClaimToken, ReplayKey, ReplayStore, StoreError, StoreFuture};
 use crate::clock::{Clock, SystemClock, millis};
 
 const SHARDS: usize = 32;
 /// Expired entries are swept from a shard at most once per this many inserts, unless the
 /// shard is full: reclaiming needs no background thread.
 const SWEEP_EVERY: u32 = 4096;
-/// Memory per entry at worst (a 32-byte hash-table slot — 128-bit key, 16-byte state — plus a
-/// control byte, at the lowest load factor after the table doubles), used to turn a byte
-/// budget into an entry cap. Measured: 1 000 000 retained ids take 67 MiB
-/// (`cargo bench --bench replay_memory`).
-pub const BYTES_PER_ENTRY: usize = 72;
+/// Memory per entry at worst (a 48-byte hash-table slot — 128-bit key, 32-byte state with the
+/// digest prefix and failure count — plus a control byte, at the lowest load factor after the
+/// table doubles), used to turn a byte budget into an entry cap
+/// (`cargo bench --bench replay_memory` measures it).
+pub const BYTES_PER_ENTRY: usize = 104;
 
 /// Keys are stored as a 128-bit keyed SipHash of the text key: 16 bytes per id whatever the id
 /// length, and the per-process random keys make collisions unforgeable.
 type Hash128 = u128;
 
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum State {
+    /// Claimed; `owner` holds the low 64 bits of the owner's token.
+    Pending,
+    /// Handled.
+    Done,
+    /// Released after a failure; `owner` holds the end of the cool-down (ms).
+    Failed,
+}
+
 #[derive(Clone, Copy)]
 struct Slot {
-    /// Milliseconds on the store's clock.
+    /// Milliseconds on the store's clock: the lease's end while pending, else the record's.
     expires: u64,
-    /// Low 64 bits of the owner's token; 0 = done.
+    /// Pending: low 64 bits of the owner's token. Failed: end of the cool-down (ms).
     owner: u64,
+    /// The first 8 bytes of the body digest.
+    digest: u64,
+    /// Failed attempts so far.
+    failures: u32,
+    state: State,
 }
 
 #[derive(Default)]
@@ -198,7 +213,12 @@ impl MemoryStore {
         (hash, lock(&self.inner.shards[shard]))
     }
 
-    fn claim_now(&self, key: &ReplayKey, lease: Duration) -> Result<Claim, StoreError> {
+    fn claim_now(
+        &self,
+        key: &ReplayKey,
+        digest: &BodyDigest,
+        lease: Duration,
+    ) -> Result<Claim, StoreError> {
         let now = self.now();
         let (hash, mut shard) = self.locate(key);
         if shard.inserts >= SWEEP_EVERY && now >= shard.next_expiry {
@@ -213,56 +233,81 @@ impl MemoryStore {
             }
         }
         let token = ClaimToken::generate();
-        let fresh = Slot {
+        let mut fresh = Slot {
             expires: now.saturating_add(millis(lease)),
             owner: token.0 as u64,
+            digest: digest.prefix(),
+            failures: 0,
+            state: State::Pending,
         };
-        let claim = match shard.map.entry(hash) {
+        match shard.map.entry(hash) {
             Entry::Occupied(mut e) => {
                 let slot = e.get_mut();
                 if slot.expires > now {
-                    return Ok(if slot.owner == 0 {
-                        Claim::Done
-                    } else {
-                        Claim::InFlight {
-                            remaining: Duration::from_millis(slot.expires - now),
+                    if slot.digest != fresh.digest {
+                        return Ok(Claim::Conflict);
+                    }
+                    match slot.state {
+                        State::Done => return Ok(Claim::Done),
+                        State::Pending => {
+                            return Ok(Claim::InFlight {
+                                remaining: Duration::from_millis(slot.expires - now),
+                            });
                         }
-                    });
+                        State::Failed if slot.owner > now => {
+                            return Ok(Claim::CoolingDown {
+                                remaining: Duration::from_millis(slot.owner - now),
+                            });
+                        }
+                        State::Failed => fresh.failures = slot.failures,
+                    }
                 }
                 *slot = fresh;
-                Claim::Claimed(token)
             }
             Entry::Vacant(e) => {
                 e.insert(fresh);
-                Claim::Claimed(token)
             }
-        };
+        }
         shard.inserts = shard.inserts.saturating_add(1);
         shard.next_expiry = shard.next_expiry.min(fresh.expires);
-        Ok(claim)
+        Ok(Claim::Claimed {
+            token,
+            failures: fresh.failures,
+        })
     }
 
-    fn finish(&self, key: &ReplayKey, token: &ClaimToken, retain: Option<Duration>) -> bool {
+    /// Moves *pending with `token`* to done (kept for `retain`) or to failed.
+    fn finish(&self, key: &ReplayKey, token: &ClaimToken, to: Finish) -> bool {
         let now = self.now();
         let (hash, mut shard) = self.locate(key);
-        let owner = token.0 as u64;
         let Some(slot) = shard.map.get_mut(&hash) else {
             return false;
         };
-        if slot.owner != owner || owner == 0 {
+        if slot.state != State::Pending || slot.owner != token.0 as u64 {
             return false;
         }
-        match retain {
-            Some(retain) => {
-                slot.owner = 0;
-                slot.expires = now.saturating_add(millis(retain));
+        let expires = match to {
+            Finish::Done { retain } => {
+                slot.state = State::Done;
+                now.saturating_add(millis(retain))
             }
-            None => {
-                shard.map.remove(&hash);
+            Finish::Failed { cooldown, keep } => {
+                slot.state = State::Failed;
+                slot.owner = now.saturating_add(millis(cooldown));
+                slot.failures = slot.failures.saturating_add(1);
+                now.saturating_add(millis(keep)).max(slot.owner)
             }
-        }
+        };
+        slot.expires = expires;
+        shard.next_expiry = shard.next_expiry.min(expires);
         true
     }
+}
+
+/// Where [`MemoryStore::finish`] moves a claim.
+enum Finish {
+    Done { retain: Duration },
+    Failed { cooldown: Duration, keep: Duration },
 }
 
 fn lock(shard: &Mutex<Shard>) -> MutexGuard<'_, Shard> {
@@ -272,8 +317,13 @@ fn lock(shard: &Mutex<Shard>) -> MutexGuard<'_, Shard> {
 }
 
 impl ReplayStore for MemoryStore {
-    fn claim<'a>(&'a self, key: &'a ReplayKey, lease: Duration) -> StoreFuture<'a, Claim> {
-        let result = self.claim_now(key, lease);
+    fn claim<'a>(
+        &'a self,
+        key: &'a ReplayKey,
+        digest: &'a BodyDigest,
+        lease: Duration,
+    ) -> StoreFuture<'a, Claim> {
+        let result = self.claim_now(key, digest, lease);
         Box::pin(async move { result })
     }
 
@@ -283,12 +333,18 @@ impl ReplayStore for MemoryStore {
         token: &'a ClaimToken,
         retain: Duration,
     ) -> StoreFuture<'a, bool> {
-        let done = self.finish(key, token, Some(retain));
+        let done = self.finish(key, token, Finish::Done { retain });
         Box::pin(async move { Ok(done) })
     }
 
-    fn release<'a>(&'a self, key: &'a ReplayKey, token: &'a ClaimToken) -> StoreFuture<'a, bool> {
-        let released = self.finish(key, token, None);
+    fn release<'a>(
+        &'a self,
+        key: &'a ReplayKey,
+        token: &'a ClaimToken,
+        cooldown: Duration,
+        keep: Duration,
+    ) -> StoreFuture<'a, bool> {
+        let released = self.finish(key, token, Finish::Failed { cooldown, keep });
         Box::pin(async move { Ok(released) })
     }
 }
@@ -301,6 +357,10 @@ mod tests {
     use super::*;
     use crate::DeliveryId;
     use crate::clock::ManualClock;
+
+    fn digest() -> BodyDigest {
+        BodyDigest::of(b"{}")
+    }
 
     fn key(n: usize) -> ReplayKey {
         let id = DeliveryId::new(&format!("id{n}")).unwrap();
@@ -330,11 +390,17 @@ mod tests {
         let store = MemoryStore::builder().clock(clock.clone()).build();
         assert!(store.is_empty());
         for n in 0..10 {
-            store.claim(&key(n), Duration::from_secs(10)).await.unwrap();
+            store
+                .claim(&key(n), &digest(), Duration::from_secs(10))
+                .await
+                .unwrap();
         }
         clock.advance(Duration::from_secs(5));
         for n in 10..15 {
-            store.claim(&key(n), Duration::from_secs(10)).await.unwrap();
+            store
+                .claim(&key(n), &digest(), Duration::from_secs(10))
+                .await
+                .unwrap();
         }
         assert_eq!(store.len(), 15);
         assert!(!store.is_empty());
@@ -343,7 +409,10 @@ mod tests {
         assert_eq!(store.len(), 5);
         for n in 10..15 {
             assert!(matches!(
-                store.claim(&key(n), Duration::from_secs(10)).await.unwrap(),
+                store
+                    .claim(&key(n), &digest(), Duration::from_secs(10))
+                    .await
+                    .unwrap(),
                 Claim::InFlight { .. }
             ));
         }
@@ -377,10 +446,15 @@ mod tests {
     async fn an_in_flight_claim_reports_the_rest_of_its_lease() {
         let clock = ManualClock::default();
         let store = MemoryStore::builder().clock(clock.clone()).build();
-        store.claim(&key(1), Duration::from_secs(10)).await.unwrap();
+        store
+            .claim(&key(1), &digest(), Duration::from_secs(10))
+            .await
+            .unwrap();
         clock.advance(Duration::from_secs(3));
-        let Claim::InFlight { remaining } =
-            store.claim(&key(1), Duration::from_secs(10)).await.unwrap()
+        let Claim::InFlight { remaining } = store
+            .claim(&key(1), &digest(), Duration::from_secs(10))
+            .await
+            .unwrap()
         else {
             panic!("in flight")
         };
@@ -402,7 +476,10 @@ mod tests {
         let clock = ManualClock::default();
         let store = MemoryStore::builder().clock(clock.clone()).build();
         let old = key(0);
-        store.claim(&old, Duration::from_secs(1)).await.unwrap();
+        store
+            .claim(&old, &digest(), Duration::from_secs(1))
+            .await
+            .unwrap();
         let (old_hash, guard) = store.locate(&old);
         let shard = (old_hash as usize) % SHARDS;
         drop(guard);
@@ -423,7 +500,10 @@ mod tests {
                 present(&store),
                 "swept after {inserted} inserts, before {SWEEP_EVERY}"
             );
-            store.claim(&k, Duration::from_secs(60)).await.unwrap();
+            store
+                .claim(&k, &digest(), Duration::from_secs(60))
+                .await
+                .unwrap();
             inserted += 1;
         }
         assert!(!present(&store), "not swept after {inserted} inserts");

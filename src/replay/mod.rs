@@ -6,11 +6,14 @@
 //! handled (a *claim* with an owner token and a lease) or was handled (*done*, kept for the
 //! retention period). The [`ReplayGuard`] runs your handler under a claim, so that each
 //! delivery reaches it once, and releases the claim when the handler fails, so the provider's
-//! next retry runs it again.
+//! next retry runs it again, after a cool-down that grows with each failure (so that a
+//! captured failing delivery cannot be replayed to run the handler at will). Every record
+//! holds the [`BodyDigest`] of the delivery: the same id with another body is a conflict.
 //!
 //! Two stores ship: [`MemoryStore`] (one process) and `RedisStore` (feature `redis`, shared
 //! by replicas).
 
+mod digest;
 mod guard;
 mod key;
 mod memory;
@@ -24,7 +27,11 @@ use std::time::Duration;
 
 #[cfg(feature = "redis")]
 pub use self::redis::{RedisStore, RedisStoreBuilder};
-pub use guard::{Admitted, ClaimHandle, Guarded, HandlerOutcome, ReplayGuard, ReplayGuardBuilder};
+pub use digest::BodyDigest;
+pub use guard::{
+    Admitted, ClaimHandle, DEFAULT_FAILURE_BACKOFF, DEFAULT_MAX_FAILURE_BACKOFF, Guarded,
+    HandlerOutcome, ReplayGuard, ReplayGuardBuilder,
+};
 pub use key::{KeyError, ReplayKey};
 pub use memory::{BYTES_PER_ENTRY, MemoryStore, MemoryStoreBuilder};
 
@@ -88,14 +95,27 @@ impl fmt::Debug for ClaimToken {
 #[non_exhaustive]
 pub enum Claim {
     /// The caller now owns the delivery until the lease ends.
-    Claimed(ClaimToken),
+    Claimed {
+        /// The claim's owner token, for `complete` and `release`.
+        token: ClaimToken,
+        /// Failed attempts released before this claim (0 for a first attempt): the guard
+        /// sizes the next cool-down from it.
+        failures: u32,
+    },
     /// Someone else is handling it; their lease ends in `remaining`.
     InFlight {
         /// Time left on the other owner's lease.
         remaining: Duration,
     },
-    /// It was handled already.
+    /// It was handled already (with the same body).
     Done,
+    /// An attempt failed moments ago; no new claim before `remaining` has passed.
+    CoolingDown {
+        /// Time left of the cool-down.
+        remaining: Duration,
+    },
+    /// The id is recorded with a different body digest (whatever its state).
+    Conflict,
 }
 
 /// A store could not answer. Never carries a key's content beyond what is safe to log.
@@ -117,15 +137,25 @@ pub enum StoreError {
 /// Where claims live. Implementations expose atomic primitives only; the policy (when to
 /// claim, complete or release) lives in [`ReplayGuard`].
 ///
-/// Contract:
-/// - `claim` atomically moves an absent (or expired) key to *pending* with `token` for
-///   `lease`; it reports *in flight* for a pending key and *done* for a completed one.
+/// Contract (each a single atomic step; every record carries the body digest it was claimed
+/// with and a count of failed attempts):
+/// - `claim` moves an absent (or expired) key to *pending* with a fresh token for `lease`
+///   (failures 0). A recorded key with another digest is a *conflict*, whatever its state.
+///   Otherwise a *pending* key is *in flight*, a *done* key is *done*, and a *failed* key is
+///   *cooling down* until its cool-down ends, after which it is claimed again keeping its
+///   failure count.
 /// - `complete` moves *pending with this token* to *done*, kept for `retain`; with another
 ///   token (the lease ran out and someone else claimed) it changes nothing.
-/// - `release` deletes *pending with this token*; otherwise it changes nothing.
+/// - `release` moves *pending with this token* to *failed*: failures + 1, no claim before
+///   `cooldown` has passed, the record kept for `keep`; otherwise it changes nothing.
 pub trait ReplayStore: Send + Sync + 'static {
-    /// Tries to claim `key` for `lease`.
-    fn claim<'a>(&'a self, key: &'a ReplayKey, lease: Duration) -> StoreFuture<'a, Claim>;
+    /// Tries to claim `key`, whose body has `digest`, for `lease`.
+    fn claim<'a>(
+        &'a self,
+        key: &'a ReplayKey,
+        digest: &'a BodyDigest,
+        lease: Duration,
+    ) -> StoreFuture<'a, Claim>;
     /// Marks a claimed key done and keeps it for `retain`. `Ok(false)`: the claim was no
     /// longer this token's (its lease ran out), nothing changed.
     fn complete<'a>(
@@ -134,14 +164,26 @@ pub trait ReplayStore: Send + Sync + 'static {
         token: &'a ClaimToken,
         retain: Duration,
     ) -> StoreFuture<'a, bool>;
-    /// Gives up a claim so the next attempt may run. `Ok(false)`: the claim was no longer
-    /// this token's, nothing changed.
-    fn release<'a>(&'a self, key: &'a ReplayKey, token: &'a ClaimToken) -> StoreFuture<'a, bool>;
+    /// Gives up a failed claim: the next attempt may run once `cooldown` has passed; the
+    /// failure is remembered for `keep`. `Ok(false)`: the claim was no longer this token's,
+    /// nothing changed.
+    fn release<'a>(
+        &'a self,
+        key: &'a ReplayKey,
+        token: &'a ClaimToken,
+        cooldown: Duration,
+        keep: Duration,
+    ) -> StoreFuture<'a, bool>;
 }
 
 impl<S: ReplayStore + ?Sized> ReplayStore for std::sync::Arc<S> {
-    fn claim<'a>(&'a self, key: &'a ReplayKey, lease: Duration) -> StoreFuture<'a, Claim> {
-        (**self).claim(key, lease)
+    fn claim<'a>(
+        &'a self,
+        key: &'a ReplayKey,
+        digest: &'a BodyDigest,
+        lease: Duration,
+    ) -> StoreFuture<'a, Claim> {
+        (**self).claim(key, digest, lease)
     }
     fn complete<'a>(
         &'a self,
@@ -151,8 +193,14 @@ impl<S: ReplayStore + ?Sized> ReplayStore for std::sync::Arc<S> {
     ) -> StoreFuture<'a, bool> {
         (**self).complete(key, token, retain)
     }
-    fn release<'a>(&'a self, key: &'a ReplayKey, token: &'a ClaimToken) -> StoreFuture<'a, bool> {
-        (**self).release(key, token)
+    fn release<'a>(
+        &'a self,
+        key: &'a ReplayKey,
+        token: &'a ClaimToken,
+        cooldown: Duration,
+        keep: Duration,
+    ) -> StoreFuture<'a, bool> {
+        (**self).release(key, token, cooldown, keep)
     }
 }
 

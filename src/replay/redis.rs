@@ -8,36 +8,68 @@ use std::time::Duration;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{Client, RedisError, Script};
 
-use super::{Claim, ClaimToken, ReplayKey, ReplayStore, StoreError, StoreFuture};
+use super::{BodyDigest, Claim, ClaimToken, ReplayKey, ReplayStore, StoreError, StoreFuture};
+use crate::clock::Clock;
 
-/// `KEYS[1]` key, `ARGV[1]` token, `ARGV[2]` lease in ms. Returns `{1, 0}` claimed,
-/// `{2, 0}` done, `{3, pttl}` in flight. A completed key holds `done`; a claimed
-/// one holds its token, 32 hex digits, which never equals `done`.
+/// A record is one string, `kind|a|failures|digest`: `p|<token>|n|<digest>` pending (claimed
+/// by the 32-hex-digit token), `d||n|<digest>` done, `f|<cool-down end, ms>|n|<digest>`
+/// failed `n` times and cooling down. `NOW` is the caller's clock when it sends one (tests),
+/// else Redis' own `TIME`, the one clock every replica shares.
+const RECORD_LUA: &str = r"
+local function now_ms(arg)
+  if arg ~= '' then return tonumber(arg) end
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+local function record(key)
+  local v = redis.call('GET', key)
+  if not v then return nil end
+  local kind, a, failures, digest = string.match(v, '^(%a)|(%x*)|(%d+)|(%x+)$')
+  if not kind then return false end
+  return {kind = kind, a = a, failures = tonumber(failures), digest = digest}
+end
+";
+
+/// `KEYS[1]` key, `ARGV[1]` token, `ARGV[2]` lease in ms, `ARGV[3]` body digest, `ARGV[4]`
+/// now in ms or empty. Returns `{1, failures}` claimed, `{2, 0}` done, `{3, pttl}` in flight,
+/// `{4, ms left}` cooling down, `{5, 0}` another digest, `{0, 0}` a value this store did not
+/// write.
 const CLAIM_LUA: &str = r"
-if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
+local r = record(KEYS[1])
+if r == nil then
+  redis.call('SET', KEYS[1], 'p|' .. ARGV[1] .. '|0|' .. ARGV[3], 'PX', ARGV[2])
   return {1, 0}
 end
-if redis.call('GET', KEYS[1]) == 'done' then
-  return {2, 0}
-end
-return {3, redis.call('PTTL', KEYS[1])}
+if r == false then return {0, 0} end
+if r.digest ~= ARGV[3] then return {5, 0} end
+if r.kind == 'd' then return {2, 0} end
+if r.kind == 'p' then return {3, redis.call('PTTL', KEYS[1])} end
+local wait = tonumber(r.a) - now_ms(ARGV[4])
+if wait > 0 then return {4, wait} end
+local value = string.format('p|%s|%d|%s', ARGV[1], r.failures, ARGV[3])
+redis.call('SET', KEYS[1], value, 'PX', ARGV[2])
+return {1, r.failures}
 ";
 
 /// `KEYS[1]` key, `ARGV[1]` token, `ARGV[2]` retention in ms. Returns 1 if completed.
 const COMPLETE_LUA: &str = r"
-if redis.call('GET', KEYS[1]) == ARGV[1] then
-  redis.call('SET', KEYS[1], 'done', 'PX', ARGV[2])
-  return 1
-end
-return 0
+local r = record(KEYS[1])
+if not r or r.kind ~= 'p' or r.a ~= ARGV[1] then return 0 end
+local value = string.format('d||%d|%s', r.failures, r.digest)
+redis.call('SET', KEYS[1], value, 'PX', ARGV[2])
+return 1
 ";
 
-/// `KEYS[1]` key, `ARGV[1]` token. Returns 1 if released.
+/// `KEYS[1]` key, `ARGV[1]` token, `ARGV[2]` cool-down in ms, `ARGV[3]` how long to keep the
+/// record in ms, `ARGV[4]` now in ms or empty. Returns 1 if released.
 const RELEASE_LUA: &str = r"
-if redis.call('GET', KEYS[1]) == ARGV[1] then
-  return redis.call('DEL', KEYS[1])
-end
-return 0
+local r = record(KEYS[1])
+if not r or r.kind ~= 'p' or r.a ~= ARGV[1] then return 0 end
+local cooldown = tonumber(ARGV[2])
+local value = string.format('f|%d|%d|%s', now_ms(ARGV[4]) + cooldown, r.failures + 1, r.digest)
+local keep = math.max(tonumber(ARGV[3]), cooldown, 1)
+redis.call('SET', KEYS[1], value, 'PX', string.format('%d', keep))
+return 1
 ";
 
 const DEFAULT_PREFIX: &str = "hookguard:";
@@ -87,13 +119,17 @@ const DEFAULT_REPLACE_AFTER_TIMEOUTS: u32 = 3;
 ///
 /// # How a delivery is recorded
 ///
-/// One key per delivery, `prefix + tenant/provider/id`:
-/// - *claim*: one Lua script, atomically `SET key token NX PX lease`; if the key exists it
-///   answers *done* (value `done`) or *in flight* (any other value; the remaining lease is
-///   its `PTTL`). The token is a fresh [`ClaimToken`] per claim.
-/// - *complete*: compare-owner Lua: if the value is still this claim's token, it becomes
-///   `done` for the retention period.
-/// - *release*: compare-owner Lua: if the value is still this claim's token, it is deleted.
+/// One key per delivery, `prefix + tenant/provider/id`, holding one string
+/// `kind|a|failures|digest` (the digest is the body's SHA-256 in hex):
+/// - *claim*: one Lua script. An absent key becomes `p|token|0|digest` with `PX lease`. A
+///   present key with another digest answers *conflict*; otherwise `d…` answers *done*,
+///   `p…` *in flight* (the remaining lease is its `PTTL`), and `f|until|n|…` *cooling down*
+///   until `until` (ms, Redis `TIME`), after which it is claimed again keeping `n`. The
+///   token is a fresh [`ClaimToken`] per claim.
+/// - *complete*: compare-owner Lua: if the key is still pending with this claim's token, it
+///   becomes `d||n|digest` for the retention period.
+/// - *release*: compare-owner Lua: if the key is still pending with this claim's token, it
+///   becomes `f|now + cool-down|n + 1|digest`, kept for the retention period.
 ///
 /// A claim whose reply was lost (the server applied it, the caller timed out) blocks the id
 /// only until its lease ends; a stale owner can never complete or release a newer claim.
@@ -151,6 +187,8 @@ struct Inner {
     prefix: String,
     response_timeout: Duration,
     connection_timeout: Duration,
+    /// Replaces Redis' `TIME` for cool-downs (tests only).
+    clock: Option<Arc<dyn Clock>>,
     claim: Script,
     complete: Script,
     release: Script,
@@ -178,6 +216,7 @@ pub struct RedisStoreBuilder {
     reconnect_retries: usize,
     max_reconnect_delay: Duration,
     replace_after_timeouts: u32,
+    clock: Option<Arc<dyn Clock>>,
 }
 
 /// The current connection and how many times it was replaced.
@@ -242,6 +281,14 @@ impl RedisStoreBuilder {
         self
     }
 
+    /// The clock that times cool-downs after failures, instead of Redis' own `TIME`: for
+    /// tests (a [`ManualClock`](crate::clock::ManualClock)), never for replicas, which must
+    /// share one clock.
+    pub fn clock(mut self, clock: impl Clock) -> Self {
+        self.clock = Some(Arc::new(clock));
+        self
+    }
+
     /// Builds the store and tries to connect, for at most the connection timeout.
     ///
     /// Fails only on an invalid URL or zero timeouts. When Redis is unreachable the store is
@@ -280,9 +327,10 @@ impl RedisStoreBuilder {
                 prefix: self.prefix,
                 response_timeout: self.response_timeout,
                 connection_timeout: self.connection_timeout,
-                claim: Script::new(CLAIM_LUA),
-                complete: Script::new(COMPLETE_LUA),
-                release: Script::new(RELEASE_LUA),
+                clock: self.clock,
+                claim: Script::new(&format!("{RECORD_LUA}{CLAIM_LUA}")),
+                complete: Script::new(&format!("{RECORD_LUA}{COMPLETE_LUA}")),
+                release: Script::new(&format!("{RECORD_LUA}{RELEASE_LUA}")),
             }),
         };
         let inner = &store.inner;
@@ -337,7 +385,15 @@ impl RedisStore {
             reconnect_retries: DEFAULT_RECONNECT_RETRIES,
             max_reconnect_delay: DEFAULT_MAX_RECONNECT_DELAY,
             replace_after_timeouts: DEFAULT_REPLACE_AFTER_TIMEOUTS,
+            clock: None,
         }
+    }
+
+    /// `NOW` for the scripts: the injected clock's milliseconds, or empty for Redis' `TIME`.
+    fn now_arg(&self) -> String {
+        self.inner.clock.as_ref().map_or_else(String::new, |c| {
+            crate::clock::millis(c.elapsed()).to_string()
+        })
     }
 
     /// The Redis key of a replay key: the prefix, then the key.
@@ -463,31 +519,48 @@ impl Inner {
 }
 
 impl ReplayStore for RedisStore {
-    fn claim<'a>(&'a self, key: &'a ReplayKey, lease: Duration) -> StoreFuture<'a, Claim> {
+    fn claim<'a>(
+        &'a self,
+        key: &'a ReplayKey,
+        digest: &'a BodyDigest,
+        lease: Duration,
+    ) -> StoreFuture<'a, Claim> {
         Box::pin(async move {
             let token = ClaimToken::generate();
             let hex = token.to_hex();
             let redis_key = self.redis_key(key);
-            let (state, pttl): (i64, i64) = self
+            let now = self.now_arg();
+            let (state, n): (i64, i64) = self
                 .call("claim", |mut conn| async move {
                     self.inner
                         .claim
                         .key(redis_key)
                         .arg(hex)
                         .arg(millis(lease))
+                        .arg(digest.to_hex())
+                        .arg(now)
                         .invoke_async(&mut conn)
                         .await
                 })
                 .await?;
             match state {
-                1 => Ok(Claim::Claimed(token)),
+                1 => Ok(Claim::Claimed {
+                    token,
+                    failures: u32::try_from(n).unwrap_or(u32::MAX),
+                }),
                 2 => Ok(Claim::Done),
                 // A key without expiry (-1) was not written by this store: report the full
                 // lease rather than "retry now".
                 3 => Ok(Claim::InFlight {
-                    remaining: u64::try_from(pttl).map_or(lease, Duration::from_millis),
+                    remaining: u64::try_from(n).map_or(lease, Duration::from_millis),
                 }),
-                _ => Err(StoreError::Backend("redis claim: unexpected reply".into())),
+                4 => Ok(Claim::CoolingDown {
+                    remaining: Duration::from_millis(u64::try_from(n).unwrap_or(1)),
+                }),
+                5 => Ok(Claim::Conflict),
+                _ => Err(StoreError::Backend(
+                    "redis claim: the key holds a value this store did not write".into(),
+                )),
             }
         })
     }
@@ -515,15 +588,25 @@ impl ReplayStore for RedisStore {
         })
     }
 
-    fn release<'a>(&'a self, key: &'a ReplayKey, token: &'a ClaimToken) -> StoreFuture<'a, bool> {
+    fn release<'a>(
+        &'a self,
+        key: &'a ReplayKey,
+        token: &'a ClaimToken,
+        cooldown: Duration,
+        keep: Duration,
+    ) -> StoreFuture<'a, bool> {
         Box::pin(async move {
             let redis_key = self.redis_key(key);
+            let now = self.now_arg();
             let released: i64 = self
                 .call("release", |mut conn| async move {
                     self.inner
                         .release
                         .key(redis_key)
                         .arg(token.to_hex())
+                        .arg(crate::clock::millis(cooldown))
+                        .arg(millis(keep))
+                        .arg(now)
                         .invoke_async(&mut conn)
                         .await
                 })
@@ -560,7 +643,11 @@ mod tests {
         );
         let key = ReplayKey::from_trusted_parts("t", "p", &crate::DeliveryId::new("id").unwrap())
             .unwrap();
-        let error = store.claim(&key, Duration::from_secs(1)).await.unwrap_err();
+        let digest = BodyDigest::of(b"{}");
+        let error = store
+            .claim(&key, &digest, Duration::from_secs(1))
+            .await
+            .unwrap_err();
         assert!(!error.to_string().contains("hunter2"));
         assert!(!format!("{error:?}").contains("hunter2"));
     }
