@@ -7,9 +7,11 @@
 //! ```
 //!
 //! `HOOKGUARD_LISTEN` (default `127.0.0.1:3000`), `HOOKGUARD_PROVIDER`, `HOOKGUARD_SECRET`
-//! (comma-separated for rotation; unset → a public demo secret, with a warning),
-//! `HOOKGUARD_PUBLIC_URL`, `HOOKGUARD_TOLERANCE`, `HOOKGUARD_RATE_PER_SEC`, `HOOKGUARD_BURST`,
-//! `HOOKGUARD_MAX_BODY`, `HOOKGUARD_REDIS_URL`. Invalid configuration → exit code 2.
+//! (comma-separated for rotation; set but empty → exit 2; unset → a public demo secret, on a
+//! loopback listener only), `HOOKGUARD_PUBLIC_URL`, `HOOKGUARD_TOLERANCE`,
+//! `HOOKGUARD_RATE_PER_SEC`, `HOOKGUARD_BURST`, `HOOKGUARD_MAX_BODY`, `HOOKGUARD_REDIS_URL`,
+//! `HOOKGUARD_TRUSTED_PROXIES`, `RUST_LOG` (default `info`). Invalid configuration → exit
+//! code 2. actix-web answers a request head slower than 5 s with 408 by itself.
 //!
 //! `POST /webhook`: each handler run prints one flushed line on stdout, `handled <id>` (204),
 //! or `failed <id>` (500, so the provider retries) when the JSON body's `"fail"` is `true`.
@@ -38,11 +40,18 @@ async fn handle(req: HttpRequest, body: web::Bytes) -> HttpResponse {
 }
 
 fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_max_level(tracing::Level::INFO)
-        .init();
-    let result: Result<(), Invalid> = actix_web::rt::System::new().block_on(async {
+    let result = receiver::init_logging().and_then(|()| serve());
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Invalid(message)) => {
+            eprintln!("actix_receiver: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn serve() -> Result<(), Invalid> {
+    actix_web::rt::System::new().block_on(async {
         let (pipeline, listen) = receiver::pipeline().await?;
         let server = HttpServer::new(move || {
             App::new().service(
@@ -61,12 +70,5 @@ fn main() -> ExitCode {
             std::process::exit(1);
         });
         Ok(())
-    });
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(Invalid(message)) => {
-            eprintln!("actix_receiver: {message}");
-            ExitCode::from(2)
-        }
-    }
+    })
 }

@@ -9,16 +9,21 @@
 //! |---|---|---|
 //! | `HOOKGUARD_LISTEN` | address to listen on | `127.0.0.1:3000` |
 //! | `HOOKGUARD_PROVIDER` | a name from `hookguard providers` | `standard-webhooks` |
-//! | `HOOKGUARD_SECRET` | secret(s), comma-separated for rotation | a public demo secret (warning) |
+//! | `HOOKGUARD_SECRET` | secret(s), comma-separated for rotation; set but empty → exit 2 | unset: a public demo secret, on a loopback listener only (else exit 2) |
 //! | `HOOKGUARD_PUBLIC_URL` | public origin, for providers that sign the URL (Twilio, Square) | none |
 //! | `HOOKGUARD_TOLERANCE` | timestamp window, seconds each way (1 to 86400) | 300 |
 //! | `HOOKGUARD_RATE_PER_SEC` | per-client requests per second | 50 |
 //! | `HOOKGUARD_BURST` | per-client burst | 500 (or the rate, if only the rate is set) |
 //! | `HOOKGUARD_MAX_BODY` | body cap in bytes | 1048576 |
 //! | `HOOKGUARD_REDIS_URL` | Redis replay store (feature `redis`) | in-memory store |
+//! | `HOOKGUARD_TRUSTED_PROXIES` | comma-separated proxies (`10.0.0.0/8,::1`) whose `X-Forwarded-For` names the client | none: the peer is the client |
+//! | `RUST_LOG` | log filter (`warn`, `hookguard=debug,info`, …) | `info` |
 //!
-//! An empty variable counts as unset. An invalid configuration prints why on stderr and exits
-//! with code 2. Decisions are logged on stderr (never secrets or bodies).
+//! An empty variable counts as unset (except `HOOKGUARD_SECRET`). An invalid configuration
+//! prints why on stderr and exits with code 2. Decisions are logged on stderr (never secrets
+//! or bodies). The server is [`hookguard::axum::serve`]: a request head must arrive within
+//! 5 s (an idle kept-alive connection is closed after 5 s too), at most 1024 connections are
+//! open, at most 64 from one client.
 //!
 //! `POST /webhook`: every time the handler runs it prints one line on stdout, `handled <id>`
 //! (answering 204), or `failed <id>` (answering 500, so the provider retries) when the JSON
@@ -36,7 +41,6 @@
 #[path = "receiver/mod.rs"]
 mod receiver;
 
-use std::net::SocketAddr;
 use std::process::ExitCode;
 
 use axum::Router;
@@ -69,29 +73,26 @@ async fn run() -> Result<(), Invalid> {
     let addr = listener.local_addr()?;
     tracing::info!("listening on http://{addr}/webhook");
     eprintln!("listening on http://{addr}/webhook (Ctrl-C to stop)");
-    axum::serve(
-        listener,
-        // The peer address is the rate limiter's client key.
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown_signal())
-    .await
-    .unwrap_or_else(|e| {
-        // Not a configuration problem: exit 1, not 2.
-        eprintln!("axum_receiver: server error: {e}");
-        std::process::exit(1);
-    });
+    // Header and idle timeouts, connection bounds; the peer address reaches the rate limiter.
+    hookguard::axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .unwrap_or_else(|e| {
+            // Not a configuration problem: exit 1, not 2.
+            eprintln!("axum_receiver: server error: {e}");
+            std::process::exit(1);
+        });
     tracing::info!("stopped");
     Ok(())
 }
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_max_level(tracing::Level::INFO)
-        .init();
-    match run().await {
+    let result = match receiver::init_logging() {
+        Ok(()) => run().await,
+        Err(e) => Err(e),
+    };
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(Invalid(message)) => {
             eprintln!("axum_receiver: {message}");

@@ -73,6 +73,7 @@ fn demo_secret(provider: Provider) -> Option<(&'static str, &'static str)> {
 
 pub struct Config {
     listen: SocketAddr,
+    trusted_proxies: Vec<String>,
     provider: Provider,
     /// No secret was configured: the public demo secret is in use.
     demo: bool,
@@ -95,7 +96,7 @@ pub fn config() -> Result<Config, Invalid> {
         ))
     })?;
 
-    let configured = var("HOOKGUARD_SECRET")?;
+    let configured = secret_setting(listen)?;
     let demo = configured.is_none();
     let secrets: Vec<String> = match configured {
         // Whitespace around an entry is refused by the verifier (a copy-paste accident).
@@ -157,8 +158,13 @@ pub fn config() -> Result<Config, Invalid> {
         return Err(Invalid("HOOKGUARD_MAX_BODY must be at least 1".into()));
     }
 
+    let trusted_proxies = var("HOOKGUARD_TRUSTED_PROXIES")?
+        .map(|list| list.split(',').map(|n| n.trim().to_owned()).collect())
+        .unwrap_or_default();
+
     Ok(Config {
         listen,
+        trusted_proxies,
         provider,
         demo,
         verifier,
@@ -166,6 +172,86 @@ pub fn config() -> Result<Config, Invalid> {
         max_body,
         redis_url: var("HOOKGUARD_REDIS_URL")?,
     })
+}
+
+/// `HOOKGUARD_SECRET`, unlike the other variables, is never "unset" when empty: an empty or
+/// blank value is what a missing CI secret produces, and must not fall back to the public
+/// demo secret. Unset is allowed only on a loopback listener (the demo).
+fn secret_setting(listen: SocketAddr) -> Result<Option<String>, Invalid> {
+    match std::env::var("HOOKGUARD_SECRET") {
+        Ok(v) if v.trim().is_empty() => Err(Invalid(
+            "HOOKGUARD_SECRET is set but empty: set the provider's secret (an unset variable \
+             means the public demo secret, on a loopback address only)"
+                .into(),
+        )),
+        Ok(v) => Ok(Some(v)),
+        Err(std::env::VarError::NotPresent) if listen.ip().is_loopback() => Ok(None),
+        Err(std::env::VarError::NotPresent) => Err(Invalid(format!(
+            "HOOKGUARD_SECRET is not set: the public demo secret is only used on a loopback \
+             address, and HOOKGUARD_LISTEN={listen} is not one"
+        ))),
+        Err(std::env::VarError::NotUnicode(_)) => {
+            Err(Invalid("HOOKGUARD_SECRET is not UTF-8".into()))
+        }
+    }
+}
+
+/// Logs on stderr at the level `RUST_LOG` asks for (`warn`, `hookguard=debug,info`, …);
+/// INFO when it is unset. An invalid value is a configuration error.
+pub fn init_logging() -> Result<(), Invalid> {
+    use tracing_subscriber::Layer as _;
+    use tracing_subscriber::filter::{Targets, filter_fn};
+    use tracing_subscriber::layer::SubscriberExt as _;
+    use tracing_subscriber::util::SubscriberInitExt as _;
+    let filter = match var("RUST_LOG")? {
+        Some(spec) => spec
+            .parse::<Targets>()
+            .map_err(|e| Invalid(format!("RUST_LOG={spec:?}: {e}")))?,
+        None => Targets::new().with_default(tracing::Level::INFO),
+    };
+    let printed = filter_fn(|meta| !ClientMistakes::is_actix_dispatch_error(meta));
+    tracing_subscriber::registry()
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_writer(std::io::stderr)
+                .with_filter(printed),
+        )
+        .with(ClientMistakes)
+        .with(filter)
+        .init();
+    Ok(())
+}
+
+/// actix-http logs a client's malformed request at ERROR; a client's mistake is not a server
+/// error. Its dispatcher's errors are logged again here: request parse errors as WARN, the
+/// rest as ERROR.
+struct ClientMistakes;
+
+impl ClientMistakes {
+    fn is_actix_dispatch_error(meta: &tracing::Metadata<'_>) -> bool {
+        meta.target() == "actix_http::h1::dispatcher" && *meta.level() == tracing::Level::ERROR
+    }
+}
+
+impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for ClientMistakes {
+    fn on_event(&self, event: &tracing::Event<'_>, _: tracing_subscriber::layer::Context<'_, S>) {
+        if !Self::is_actix_dispatch_error(event.metadata()) {
+            return;
+        }
+        let mut message = String::new();
+        event.record(
+            &mut |field: &tracing::field::Field, value: &dyn std::fmt::Debug| {
+                if field.name() == "message" {
+                    message = format!("{value:?}");
+                }
+            },
+        );
+        if message.contains("request parse error") {
+            tracing::warn!("malformed request from a client (400): {message}");
+        } else {
+            tracing::error!("actix-http: {message}");
+        }
+    }
 }
 
 #[cfg(feature = "redis")]
@@ -222,9 +308,11 @@ pub async fn pipeline() -> Result<(Pipeline, SocketAddr), Invalid> {
     };
     if let (true, Some((verify, sign))) = (config.demo, demo_secret(config.provider)) {
         eprintln!(
-            "WARNING: HOOKGUARD_SECRET is not set: verifying {} deliveries with a PUBLIC demo \
-             secret. Anyone can forge deliveries; never expose this receiver.",
-            config.provider.name()
+            "DEMO MODE: HOOKGUARD_SECRET is not set: verifying {} deliveries with a PUBLIC demo \
+             secret, on the loopback address {} only. Anyone who can reach it can forge \
+             deliveries; set HOOKGUARD_SECRET before listening anywhere else.",
+            config.provider.name(),
+            config.listen
         );
         if verify == sign {
             eprintln!("WARNING: demo secret: {sign}");
@@ -241,7 +329,18 @@ pub async fn pipeline() -> Result<(Pipeline, SocketAddr), Invalid> {
     if let Some(bytes) = config.max_body {
         pipeline = pipeline.body_limit(bytes);
     }
-    let pipeline = pipeline.build()?;
+    // Behind a proxy every caller is the proxy: without this, a forger's failure penalty
+    // would lock the real provider out along with it.
+    let pipeline = pipeline
+        .trusted_proxies(config.trusted_proxies.iter().map(String::as_str))
+        .build()
+        .map_err(|e| match e {
+            hookguard::ConfigError::InvalidTrustedProxy => Invalid(format!(
+                "HOOKGUARD_TRUSTED_PROXIES={:?}: {e} (comma-separated, like 10.0.0.0/8,::1)",
+                config.trusted_proxies.join(",")
+            )),
+            e => Invalid(e.to_string()),
+        })?;
     tracing::info!(
         provider = config.provider.name(),
         ?pipeline,
