@@ -1,0 +1,428 @@
+//! The example receivers as users run them: real processes configured only from the
+//! environment, real HTTP over loopback. Every process started here is ended here, by PID.
+#![cfg(all(feature = "axum", feature = "actix-web"))]
+
+#[path = "support/scenarios.rs"]
+mod scenarios;
+
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use scenarios::{Req, send, unix_now};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpSocket;
+
+const RECEIVERS: [&str; 2] = ["axum_receiver", "actix_receiver"];
+/// The receivers' public demo secret (the scenario table signs with the same one).
+const DEMO_SECRET: &str = scenarios::SECRET;
+
+/// The example binary `name`, built by `cargo test` beside this test's own binary.
+fn example(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let profile_dir = exe.parent().and_then(|deps| deps.parent()).unwrap();
+    let path = profile_dir.join("examples").join(name);
+    assert!(
+        path.exists(),
+        "{} is missing: `cargo test --all-features` builds it",
+        path.display()
+    );
+    path
+}
+
+/// A command for receiver `name` with exactly `env` (nothing inherited but `PATH`).
+fn command(name: &str, env: &[(&str, &str)]) -> Command {
+    let mut command = Command::new(example(name));
+    command.env_clear();
+    if let Some(path) = std::env::var_os("PATH") {
+        command.env("PATH", path);
+    }
+    command.envs(env.iter().copied());
+    command
+}
+
+/// Lines a pipe has printed so far, read by a thread of their own.
+#[derive(Clone, Default)]
+struct Lines(Arc<Mutex<Vec<String>>>);
+
+impl Lines {
+    fn follow(pipe: impl std::io::Read + Send + 'static) -> Self {
+        let lines = Lines::default();
+        let sink = lines.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(pipe).lines().map_while(Result::ok) {
+                sink.0.lock().unwrap().push(line);
+            }
+        });
+        lines
+    }
+
+    fn text(&self) -> String {
+        self.0.lock().unwrap().join("\n")
+    }
+
+    fn contains(&self, needle: &str) -> bool {
+        self.0.lock().unwrap().iter().any(|l| l.contains(needle))
+    }
+}
+
+/// A running receiver; dropping it kills it (SIGKILL to its PID) and reaps it.
+struct Receiver {
+    child: Child,
+    addr: SocketAddr,
+    stdout: Lines,
+    stderr: Lines,
+}
+
+impl Receiver {
+    /// Starts `name` on a free loopback port with `env`; waits for its "listening on" line.
+    fn start(name: &str, env: &[(&str, &str)]) -> Receiver {
+        let mut env = env.to_vec();
+        env.push(("HOOKGUARD_LISTEN", "127.0.0.1:0"));
+        let mut child = command(name, &env)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stdout = Lines::follow(child.stdout.take().unwrap());
+        let stderr = Lines::follow(child.stderr.take().unwrap());
+        let started = Instant::now();
+        let addr = loop {
+            let listening = stderr.0.lock().unwrap().iter().find_map(|line| {
+                let rest = line.split("listening on http://").nth(1)?;
+                rest.split('/').next()?.parse::<SocketAddr>().ok()
+            });
+            if let Some(addr) = listening {
+                break addr;
+            }
+            if let Ok(Some(status)) = child.try_wait() {
+                panic!("{name} exited with {status}: {}", stderr.text());
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "{name} did not start: {}",
+                stderr.text()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        Receiver {
+            child,
+            addr,
+            stdout,
+            stderr,
+        }
+    }
+
+    /// Waits (bounded) until stdout has `line`.
+    async fn printed(&self, line: &str) -> bool {
+        for _ in 0..200 {
+            if self.stdout.0.lock().unwrap().iter().any(|l| l == line) {
+                return true;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        false
+    }
+}
+
+impl Drop for Receiver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Runs `name` with `env` to its exit (bounded); its exit code and stderr.
+fn exit_of(name: &str, env: &[(&str, &str)]) -> (Option<i32>, String) {
+    let mut child = command(name, env)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = Lines::follow(child.stderr.take().unwrap());
+    let started = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            // Let the reader thread take the last lines.
+            std::thread::sleep(Duration::from_millis(50));
+            return (status.code(), stderr.text());
+        }
+        if started.elapsed() > Duration::from_secs(30) {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{name} kept running: {}", stderr.text());
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn a_secret_that_would_fall_back_to_the_demo_key_is_a_start_up_error() {
+    for name in RECEIVERS {
+        for blank in ["", "   ", "\t"] {
+            let (code, stderr) = exit_of(name, &[("HOOKGUARD_SECRET", blank)]);
+            assert_eq!(
+                code,
+                Some(2),
+                "{name} with HOOKGUARD_SECRET={blank:?}: {stderr}"
+            );
+            assert!(stderr.contains("set but empty"), "{name}: {stderr}");
+            assert!(!stderr.contains("DEMO MODE") && !stderr.contains("listening"));
+        }
+        // Unset, on an address other machines reach: refused before anything is bound.
+        for listen in ["0.0.0.0:0", "[::]:0"] {
+            let (code, stderr) = exit_of(name, &[("HOOKGUARD_LISTEN", listen)]);
+            assert_eq!(code, Some(2), "{name} on {listen}: {stderr}");
+            assert!(stderr.contains("not set"), "{name}: {stderr}");
+            assert!(!stderr.contains("listening"), "{name}: {stderr}");
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unset_on_loopback_the_demo_secret_is_used_and_announced() {
+    for name in RECEIVERS {
+        let receiver = Receiver::start(name, &[]);
+        let banner = receiver.stderr.text();
+        assert!(
+            banner.contains("DEMO MODE") && banner.contains("loopback"),
+            "{name}: {banner}"
+        );
+        let id = format!("msg_demo_{name}");
+        let resp = send(receiver.addr, &Req::new("127.0.0.1").signed(&id, "{}")).await;
+        assert_eq!(resp.status, 204, "{name}");
+        assert!(receiver.printed(&format!("handled {id}")).await, "{name}");
+    }
+}
+
+/// A Standard Webhooks delivery of exactly `size` bytes of JSON.
+fn sized(from: &str, id: &str, size: usize) -> Req {
+    let pad = size - r#"{"pad":""}"#.len();
+    Req::new(from).signed(id, &format!(r#"{{"pad":"{}"}}"#, "a".repeat(pad)))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hookguard_max_body_is_the_one_limit_on_both_receivers() {
+    const CAP: usize = 4 * 1024 * 1024;
+    let cap = CAP.to_string();
+    for name in RECEIVERS {
+        let env = [
+            ("HOOKGUARD_SECRET", DEMO_SECRET),
+            ("HOOKGUARD_MAX_BODY", cap.as_str()),
+        ];
+        let receiver = Receiver::start(name, &env);
+        for (n, size) in [256 * 1024 + 1, 1024 * 1024, 3 * 1024 * 1024, CAP]
+            .into_iter()
+            .enumerate()
+        {
+            let id = format!("msg_size_{n}");
+            let resp = send(receiver.addr, &sized("127.0.0.1", &id, size)).await;
+            assert_eq!(resp.status, 204, "{name}, {size} bytes");
+            assert!(receiver.printed(&format!("handled {id}")).await, "{name}");
+        }
+        let over = send(receiver.addr, &sized("127.0.0.1", "msg_over", CAP + 1)).await;
+        assert_eq!(over.status, 413, "{name}, cap + 1");
+        assert!(!receiver.stdout.contains("msg_over"));
+    }
+}
+
+/// Connects from `from` (any 127.0.0.0/8 address) to `to`.
+async fn connect(from: &str, to: SocketAddr) -> std::io::Result<tokio::net::TcpStream> {
+    let socket = TcpSocket::new_v4()?;
+    socket.bind(SocketAddr::new(from.parse().unwrap(), 0))?;
+    socket.connect(to).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_thousand_idle_connections_from_one_client_do_not_stop_deliveries() {
+    let receiver = Receiver::start("axum_receiver", &[("HOOKGUARD_SECRET", DEMO_SECRET)]);
+    let mut idle = Vec::new();
+    for _ in 0..1000 {
+        if let Ok(stream) = connect("127.0.0.50", receiver.addr).await {
+            idle.push(stream);
+        }
+    }
+    assert_eq!(idle.len(), 1000, "the kernel took every connection");
+    let id = "msg_beside_idle";
+    let delivery = Req::new("127.0.0.51").signed(id, "{}");
+    let resp = tokio::time::timeout(Duration::from_secs(1), send(receiver.addr, &delivery))
+        .await
+        .expect("served within a second beside 1 000 idle connections");
+    assert_eq!(resp.status, 204);
+    assert!(receiver.printed(&format!("handled {id}")).await);
+    // The server kept at most its per-client bound (64) of them open.
+    let mut closed = tokio::task::JoinSet::new();
+    for mut stream in idle {
+        closed.spawn(async move {
+            let mut byte = [0u8; 1];
+            matches!(
+                tokio::time::timeout(Duration::from_secs(2), stream.read(&mut byte)).await,
+                Ok(Ok(0) | Err(_))
+            )
+        });
+    }
+    let mut open = 0;
+    while let Some(was_closed) = closed.join_next().await {
+        open += usize::from(!was_closed.unwrap());
+    }
+    assert!(
+        open <= 64,
+        "{open} idle connections from one client kept open"
+    );
+}
+
+/// Sends a request head one byte a second; returns when the server ends the connection (with
+/// what it answered), or `None` if it had not after 15 s.
+async fn trickle(addr: SocketAddr, from: &str) -> Option<(Duration, Vec<u8>)> {
+    let mut stream = connect(from, addr).await.unwrap();
+    let started = Instant::now();
+    let head = b"POST /webhook HTTP/1.1\r\nhost: localhost\r\nx-slow: aaaaaaaaaaaaaaaaaaaaaaaa";
+    let mut answer = Vec::new();
+    for byte in head.iter().take(15) {
+        if stream.write_all(&[*byte]).await.is_err() {
+            break;
+        }
+        let mut buf = [0u8; 512];
+        match tokio::time::timeout(Duration::from_secs(1), stream.read(&mut buf)).await {
+            Ok(Ok(0)) | Ok(Err(_)) => return Some((started.elapsed(), answer)),
+            Ok(Ok(n)) => answer.extend_from_slice(&buf[..n]),
+            Err(_) => {} // still open: the next byte
+        }
+    }
+    let mut rest = Vec::new();
+    match tokio::time::timeout(Duration::from_secs(1), stream.read_to_end(&mut rest)).await {
+        Ok(_) => {
+            answer.extend_from_slice(&rest);
+            Some((started.elapsed(), answer))
+        }
+        Err(_) => None,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_header_trickled_a_byte_a_second_is_cut_off_on_both_receivers() {
+    let env = [("HOOKGUARD_SECRET", DEMO_SECRET)];
+    let axum = Receiver::start("axum_receiver", &env);
+    let actix = Receiver::start("actix_receiver", &env);
+    let (on_axum, on_actix) = tokio::join!(
+        trickle(axum.addr, "127.0.0.52"),
+        trickle(actix.addr, "127.0.0.53")
+    );
+    for (name, outcome) in [("axum", on_axum), ("actix", on_actix)] {
+        let (after, answer) = outcome.unwrap_or_else(|| panic!("{name}: still open after 15 s"));
+        // Both cut it off at their 5 s header timeout (a second of slack for scheduling).
+        assert!(
+            after >= Duration::from_secs(4) && after < Duration::from_secs(7),
+            "{name}: closed after {after:?}"
+        );
+        let answer = String::from_utf8_lossy(&answer);
+        assert!(
+            answer.is_empty() || answer.starts_with("HTTP/1.1 408"),
+            "{name}: {answer}"
+        );
+    }
+}
+
+/// Through a proxy at 127.0.0.9: 11 forgeries (one past the failure budget) in the forger's
+/// name, then a real delivery in the provider's; the real delivery's status.
+async fn forger_then_provider(receiver: &Receiver, salt: &str) -> u16 {
+    let via_proxy = |client: &str, req: Req| req.header("x-forwarded-for", client);
+    for n in 0..11 {
+        let forged = Req::new("127.0.0.9").signed_with(
+            "whsec_Zm9yZ2VyLWtleS1ub2JvZHktaG9sZHMtaXQ=",
+            &format!("msg_forged_{salt}_{n}"),
+            unix_now(),
+            "{}",
+        );
+        let resp = send(receiver.addr, &via_proxy("203.0.113.66", forged)).await;
+        assert!(matches!(resp.status, 401 | 429), "{}", resp.status);
+    }
+    let real = Req::new("127.0.0.9").signed(&format!("msg_real_{salt}"), "{}");
+    send(receiver.addr, &via_proxy("198.51.100.7", real))
+        .await
+        .status
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn trusted_proxies_keep_a_forger_from_locking_the_provider_out() {
+    for name in RECEIVERS {
+        let untrusting = Receiver::start(name, &[("HOOKGUARD_SECRET", DEMO_SECRET)]);
+        assert_eq!(
+            forger_then_provider(&untrusting, "plain").await,
+            429,
+            "{name}: without the setting the proxy is one client, locked out"
+        );
+        let trusting = Receiver::start(
+            name,
+            &[
+                ("HOOKGUARD_SECRET", DEMO_SECRET),
+                ("HOOKGUARD_TRUSTED_PROXIES", "10.0.0.0/8, 127.0.0.9"),
+            ],
+        );
+        assert_eq!(
+            forger_then_provider(&trusting, "proxied").await,
+            204,
+            "{name}"
+        );
+        assert!(trusting.printed("handled msg_real_proxied").await, "{name}");
+    }
+    let (code, stderr) = exit_of(
+        "axum_receiver",
+        &[
+            ("HOOKGUARD_SECRET", DEMO_SECRET),
+            ("HOOKGUARD_TRUSTED_PROXIES", "10.0.0.0/33"),
+        ],
+    );
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("HOOKGUARD_TRUSTED_PROXIES"), "{stderr}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rust_log_sets_the_verbosity_and_a_malformed_request_is_a_warning() {
+    for name in RECEIVERS {
+        let quiet = Receiver::start(
+            name,
+            &[("HOOKGUARD_SECRET", DEMO_SECRET), ("RUST_LOG", "warn")],
+        );
+        let resp = send(quiet.addr, &Req::new("127.0.0.1").signed("msg_quiet", "{}")).await;
+        assert_eq!(resp.status, 204);
+        assert!(quiet.printed("handled msg_quiet").await);
+        assert!(
+            !quiet.stderr.contains("webhook decision"),
+            "{name}: INFO decisions printed at RUST_LOG=warn"
+        );
+        let chatty = Receiver::start(name, &[("HOOKGUARD_SECRET", DEMO_SECRET)]);
+        let resp = send(
+            chatty.addr,
+            &Req::new("127.0.0.1").signed("msg_chatty", "{}"),
+        )
+        .await;
+        assert_eq!(resp.status, 204);
+        let mut garbage = connect("127.0.0.1", chatty.addr).await.unwrap();
+        garbage.write_all(b"GARBAGE\r\n\r\n").await.unwrap();
+        let mut answer = Vec::new();
+        let _ =
+            tokio::time::timeout(Duration::from_secs(5), garbage.read_to_end(&mut answer)).await;
+        assert!(
+            String::from_utf8_lossy(&answer).starts_with("HTTP/1.1 400"),
+            "{name}"
+        );
+        for _ in 0..100 {
+            if chatty.stderr.contains("webhook decision") {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        let log = chatty.stderr.text();
+        assert!(log.contains("webhook decision"), "{name}: {log}");
+        assert!(
+            !log.contains(" ERROR "),
+            "{name}: a client's mistake at ERROR: {log}"
+        );
+    }
+}
