@@ -1,11 +1,14 @@
 //! [`WebhookGuard`]: the pipeline as actix-web middleware.
 
+use std::cell::OnceCell;
 use std::future::{Ready, ready};
 use std::rc::Rc;
 
 use actix_web::body::{EitherBody, MessageBody};
-use actix_web::dev::{Payload, Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
-use actix_web::{Error, HttpMessage};
+use actix_web::dev::{
+    Extensions, Payload, Service, ServiceRequest, ServiceResponse, Transform, forward_ready,
+};
+use actix_web::{Error, HttpMessage, web};
 use futures_core::future::LocalBoxFuture;
 
 use super::convert::{ActixBody, parts_of, rejection_to_actix, to_actix};
@@ -16,6 +19,12 @@ use crate::replay::HandlerOutcome;
 ///
 /// Build the pipeline once, outside `HttpServer::new`, and clone it into each worker's app:
 /// the clones share the rate limiter and the replay store.
+///
+/// The handler's body extractors accept every body the pipeline accepted: for the requests it
+/// guards, the middleware sets the limit of `web::PayloadConfig` (`web::Bytes`, `String`,
+/// `web::Payload::to_bytes`), `web::JsonConfig` (`web::Json`) and `web::FormConfig`
+/// (`web::Form`) to [`Pipeline::body_limit`], keeping their other settings (error handler,
+/// content type, mime type). See [the module docs](super#body-limits) for what stays yours.
 #[derive(Clone, Debug)]
 pub struct WebhookGuard {
     pipeline: Pipeline,
@@ -43,6 +52,7 @@ where
         ready(Ok(WebhookGuardMiddleware {
             service: Rc::new(service),
             pipeline: self.pipeline.clone(),
+            limits: OnceCell::new(),
         }))
     }
 }
@@ -51,6 +61,27 @@ where
 pub struct WebhookGuardMiddleware<S> {
     service: Rc<S>,
     pipeline: Pipeline,
+    /// The extractor configurations sized to the cap, pushed onto each request's app data.
+    /// Built on the first request from those in scope here: actix presents the same app data
+    /// to a middleware for every request.
+    limits: OnceCell<Rc<Extensions>>,
+}
+
+/// The extractor configurations in scope at the middleware (or actix's defaults: 256 KiB for
+/// the payload, 2 MB for JSON, 16 KiB for forms), with their limit set to `cap`.
+fn extractor_limits(req: &ServiceRequest, cap: usize) -> Rc<Extensions> {
+    // The lookup the extractors themselves make: `T`, then `Data<T>`, then the default.
+    fn in_scope<T: Clone + Default + 'static>(req: &ServiceRequest) -> T {
+        req.app_data::<T>()
+            .or_else(|| req.app_data::<web::Data<T>>().map(|d| d.get_ref()))
+            .cloned()
+            .unwrap_or_default()
+    }
+    let mut limits = Extensions::new();
+    limits.insert(in_scope::<web::PayloadConfig>(req).limit(cap));
+    limits.insert(in_scope::<web::JsonConfig>(req).limit(cap));
+    limits.insert(in_scope::<web::FormConfig>(req).limit(cap));
+    Rc::new(limits)
 }
 
 /// The inner service's answer: success only for `Ok` with a 2xx status.
@@ -73,7 +104,13 @@ where
 
     forward_ready!(service);
 
-    fn call(&self, req: ServiceRequest) -> Self::Future {
+    fn call(&self, mut req: ServiceRequest) -> Self::Future {
+        // Pushed while the request is not yet shared (actix needs it unique to add app data);
+        // searched before the app data of the resource, scope or app the middleware wraps.
+        let limits = self
+            .limits
+            .get_or_init(|| extractor_limits(&req, self.pipeline.body_limit()));
+        req.add_data_container(Rc::clone(limits));
         let service = Rc::clone(&self.service);
         let pipeline = self.pipeline.clone();
         Box::pin(async move {

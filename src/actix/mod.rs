@@ -11,6 +11,25 @@
 //! - [`Verified`](crate::Verified) is in the request extensions:
 //!   `req.extensions().get::<Verified>()`.
 //!
+//! # Body limits
+//!
+//! The pipeline's cap ([`PipelineBuilder::body_limit`], 1 MiB by default) is the one body
+//! limit: over it, 413 before verification; within it, the handler gets the whole body through
+//! any of actix's extractors. For the requests it guards, [`WebhookGuard`] sets the limit of
+//! `web::PayloadConfig` (actix default 256 KiB: `web::Bytes`, `String`,
+//! `web::Payload::to_bytes`), `web::JsonConfig` (2 MB: `web::Json`) and `web::FormConfig`
+//! (16 KiB: `web::Form`) to the cap. It starts from the configurations in scope where it is
+//! wrapped (yours, or actix's defaults) and changes only their limit, so an error handler, a
+//! content-type predicate or a mime type of yours still applies. [`Webhook<T>`] has no limit of
+//! its own, with or without the middleware.
+//!
+//! What stays yours: a limit applied *between* the middleware and the handler is consulted
+//! after the middleware's and wins — an extractor configuration in the `app_data` of a scope or
+//! resource nested inside the one the guard wraps, or a handler reading `web::Payload` with its
+//! own smaller limit. Such a limit refuses a verified delivery after its claim, and the
+//! provider's every retry the same way: keep extractor configurations on the guarded resource
+//! itself or outside it (their limit then becomes the cap), or leave them out.
+//!
 //! ```no_run
 //! use actix_web::{App, HttpResponse, HttpServer, web};
 //! use hookguard::{Provider, Verifier, actix::{Webhook, WebhookGuard}, pipeline::Pipeline};
@@ -47,4 +66,4 @@ pub use extract::{Refusal, Webhook};
 pub use middleware::{WebhookGuard, WebhookGuardMiddleware};
 
 #[cfg(doc)]
-use crate::pipeline::Pipeline;
+use crate::pipeline::{Pipeline, PipelineBuilder};

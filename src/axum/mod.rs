@@ -7,6 +7,11 @@
 //! - [`Verified`]: provider, key id, timestamp, delivery id.
 //! - `axum::body::Bytes`: the raw verified bytes.
 //!
+//! axum's own extractors (`Bytes`, `String`, `Json`, `Form`) accept every body up to the
+//! pipeline's cap with no `DefaultBodyLimit` of yours: the layer sets it to the cap for the
+//! requests it guards (see [the tower module](crate::tower) for what stays yours).
+//! [`Webhook<T>`] has no limit of its own.
+//!
 //! ```no_run
 //! use axum::{Router, routing::post};
 //! use hookguard::{Provider, Verified, Verifier, axum::Webhook, pipeline::Pipeline};

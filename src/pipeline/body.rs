@@ -9,6 +9,15 @@ use tokio::time::Instant;
 
 use crate::error::Rejection;
 
+impl super::Pipeline {
+    /// The body cap in bytes ([`PipelineBuilder::body_limit`](super::PipelineBuilder::body_limit)).
+    /// The adapters raise their framework's own body limits to it for the requests they guard,
+    /// so a body the pipeline accepted reaches the handler's extractors.
+    pub fn body_limit(&self) -> usize {
+        self.inner.body_limit
+    }
+}
+
 /// A source of body chunks, implemented by each adapter for its framework's body type. Not
 /// required to be `Send`: actix-web's payload is not.
 pub trait BodySource {

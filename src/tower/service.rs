@@ -55,6 +55,18 @@ pub(crate) fn peer_ip(extensions: &Extensions) -> Option<IpAddr> {
         .or_else(|| extensions.get::<SocketAddr>().map(SocketAddr::ip))
 }
 
+/// The body the inner service gets is at most the pipeline's cap, already read: the framework's
+/// own default limit for its extractors is set to that cap, so it cannot refuse after
+/// verification what the pipeline accepted. For axum, that is `DefaultBodyLimit` (2 MB by
+/// default, read by `Bytes`, `String`, `Json`, `Form`, `Multipart`): it is set to the cap for
+/// this request. A `DefaultBodyLimit` layered *inside* the webhook layer (nearer the handler)
+/// is applied after this one and wins.
+#[cfg_attr(not(feature = "axum"), allow(unused_variables))]
+fn lift_framework_limit<B>(req: &mut Request<B>, limit: usize) {
+    #[cfg(feature = "axum")]
+    axum::extract::DefaultBodyLimit::max(limit).apply(req);
+}
+
 /// The inner service's answer: success only for `Ok` with a 2xx status.
 struct Answer<T, E>(Result<Response<T>, E>);
 
@@ -86,6 +98,7 @@ where
         let clone = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, clone);
         let pipeline = self.pipeline.clone();
+        let limit = pipeline.body_limit();
         let (parts, body) = req.into_parts();
         let peer = peer_ip(&parts.extensions);
         ResponseFuture {
@@ -94,6 +107,7 @@ where
                 let processed = pipeline
                     .process(parts, peer, source, |parts, bytes, verification| {
                         let mut req = Request::from_parts(parts, B::from(bytes));
+                        lift_framework_limit(&mut req, limit);
                         match verification {
                             Ok(verified) => {
                                 req.extensions_mut().insert(verified);
