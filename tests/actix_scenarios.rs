@@ -93,3 +93,64 @@ async fn extractor_only_mode_has_the_same_statuses() {
         (413, Some("payload_too_large"))
     );
 }
+
+/// The pipeline's cap is the only body limit: a verified body up to it reaches every body
+/// extractor (actix: `web::Bytes`, `String`, `web::Json`, `web::Form`; axum: `Bytes`,
+/// `String`, `Json`, `Form`; both: `Webhook<T>`) with no framework configuration, and one byte
+/// over it is 413 before verification — the same statuses on both adapters.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn verified_bodies_up_to_the_cap_reach_every_extractor_on_axum_and_actix() {
+    let actix = apps::start_actix_extractors();
+    let axum = apps::start_axum_extractors().await;
+    let on_actix = run_extractor_rows(&actix, "actix").await;
+    let on_axum = run_extractor_rows(&axum, "axum").await;
+    assert_eq!(on_actix.len(), on_axum.len(), "row counts differ");
+    for (a, b) in on_actix.iter().zip(&on_axum) {
+        assert_eq!(a, b, "first difference:\n  actix: {a:?}\n  axum:  {b:?}");
+    }
+
+    // actix's `Webhook<T>` without the middleware (the pipeline in `app_data`) has only the
+    // pipeline's cap too.
+    let mib = 1024 * 1024;
+    let before = actix.log.runs();
+    let r = send(
+        actix.addr,
+        &sized_delivery("127.0.0.51", "msg_alone_big", "big", "webhook", 3 * mib)
+            .path("/big/standalone"),
+    )
+    .await;
+    let pad = (3 * mib - r#"{"pad":""}"#.len()).to_string();
+    assert_eq!(
+        (r.status, r.header("x-got"), actix.log.runs() - before),
+        (204, Some(pad.as_str()), 1)
+    );
+    let mut over = sized_delivery(
+        "127.0.0.51",
+        "msg_alone_over",
+        "big",
+        "webhook",
+        BIG_CAP + 1,
+    )
+    .path("/big/standalone");
+    over.stall_after = Some(0);
+    let r = send(actix.addr, &over).await;
+    assert_eq!(
+        (r.status, r.code().as_deref(), actix.log.runs() - before),
+        (413, Some("payload_too_large"), 1)
+    );
+
+    // The user's own settings: a `DefaultBodyLimit` around the guarded route (axum) and a
+    // `JsonConfig` on the guarded resource (actix) lose their limit to the cap; the rest of
+    // the `JsonConfig` (`text/plain` accepted as JSON) still applies.
+    let size = 256 * 1024 + 1;
+    let pad = (size - r#"{"pad":""}"#.len()).to_string();
+    let custom = |id: &str, content_type: &str| {
+        sized_delivery("127.0.0.52", id, "custom", "json", size)
+            .set_header("content-type", content_type)
+    };
+    let r = send(axum.addr, &custom("msg_custom_axum", "application/json")).await;
+    assert_eq!((r.status, r.header("x-got")), (204, Some(pad.as_str())));
+    let r = send(actix.addr, &custom("msg_custom_actix", "text/plain")).await;
+    assert_eq!((r.status, r.header("x-got")), (204, Some(pad.as_str())));
+    println!("{} rows identical on actix and axum", on_actix.len());
+}

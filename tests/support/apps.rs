@@ -196,3 +196,209 @@ pub fn start_actix_with(pipeline: hookguard::pipeline::Pipeline) -> TestApp {
     let addr = rx.recv().unwrap();
     TestApp { addr, log }
 }
+
+/// The extractor app on axum: `POST /{default,big}/{bytes,string,json,form,webhook}`, each
+/// route behind its own `WebhookLayer` (default cap, or [`BIG_CAP`]) and nothing else: no
+/// `DefaultBodyLimit` of the user's. Each handler records the delivery id and answers with
+/// [`extractor_answer`].
+#[cfg(feature = "axum")]
+pub async fn start_axum_extractors() -> TestApp {
+    use axum::body::{Body, Bytes};
+    use axum::extract::State;
+    use axum::response::Response;
+    use axum::routing::post;
+    use axum::{Form, Json, Router};
+    use hookguard::Verified;
+    use hookguard::axum::Webhook;
+    use hookguard::tower::WebhookLayer;
+    use http::HeaderMap;
+
+    fn answer(log: &HandlerLog, verified: &Verified, headers: &HeaderMap, got: usize) -> Response {
+        log.record(verified.delivery_id().as_str());
+        let expected = headers.get("x-expect-len").map(|v| v.as_bytes());
+        let (status, got) = extractor_answer(expected, got);
+        Response::builder()
+            .status(status)
+            .header("x-got", got)
+            .body(Body::empty())
+            .unwrap()
+    }
+    async fn bytes(
+        State(log): State<HandlerLog>,
+        v: Verified,
+        h: HeaderMap,
+        body: Bytes,
+    ) -> Response {
+        answer(&log, &v, &h, body.len())
+    }
+    async fn string(
+        State(log): State<HandlerLog>,
+        v: Verified,
+        h: HeaderMap,
+        body: String,
+    ) -> Response {
+        answer(&log, &v, &h, body.len())
+    }
+    async fn json(
+        State(log): State<HandlerLog>,
+        v: Verified,
+        h: HeaderMap,
+        Json(p): Json<Pad>,
+    ) -> Response {
+        answer(&log, &v, &h, p.pad.len())
+    }
+    async fn form(
+        State(log): State<HandlerLog>,
+        v: Verified,
+        h: HeaderMap,
+        Form(p): Form<Pad>,
+    ) -> Response {
+        answer(&log, &v, &h, p.pad.len())
+    }
+    async fn webhook(
+        State(log): State<HandlerLog>,
+        v: Verified,
+        h: HeaderMap,
+        Webhook(p): Webhook<Pad>,
+    ) -> Response {
+        answer(&log, &v, &h, p.pad.len())
+    }
+
+    let log = HandlerLog::default();
+    let mut app = Router::new();
+    for (cap, pipeline) in [
+        ("default", capped_pipeline(None)),
+        ("big", capped_pipeline(Some(BIG_CAP))),
+    ] {
+        let layer = WebhookLayer::new(pipeline);
+        app = app
+            .route(&format!("/{cap}/bytes"), post(bytes).layer(layer.clone()))
+            .route(&format!("/{cap}/string"), post(string).layer(layer.clone()))
+            .route(&format!("/{cap}/json"), post(json).layer(layer.clone()))
+            .route(&format!("/{cap}/form"), post(form).layer(layer.clone()))
+            .route(&format!("/{cap}/webhook"), post(webhook).layer(layer));
+    }
+    // A user's `DefaultBodyLimit` around the guarded route is replaced by the cap.
+    app = app.route(
+        "/custom/json",
+        post(json)
+            .layer::<_, std::convert::Infallible>(WebhookLayer::new(capped_pipeline(None)))
+            .layer(axum::extract::DefaultBodyLimit::max(1024)),
+    );
+    TestApp {
+        addr: serve_axum(app.with_state(log.clone())).await,
+        log,
+    }
+}
+
+/// The extractor app on actix-web: the same routes and answers as
+/// [`start_axum_extractors`], each resource wrapped in its own `WebhookGuard` and no extractor
+/// configuration of the user's; plus `POST /big/standalone`, `Webhook<Pad>` without the
+/// middleware (the 4 MiB pipeline in the resource's `app_data`); and `POST /custom/json`, whose
+/// resource has the user's `JsonConfig`: a 1 KiB limit (replaced by the cap) and `text/plain`
+/// accepted as JSON (kept).
+#[cfg(feature = "actix-web")]
+pub fn start_actix_extractors() -> TestApp {
+    use actix_web::{App, HttpMessage, HttpRequest, HttpResponse, HttpServer, web};
+    use hookguard::actix::{Webhook, WebhookGuard};
+
+    fn answer(log: &HandlerLog, req: &HttpRequest, got: usize) -> HttpResponse {
+        let Some(verified) = req.extensions().get::<hookguard::Verified>().cloned() else {
+            return HttpResponse::InternalServerError().finish();
+        };
+        log.record(verified.delivery_id().as_str());
+        let expected = req.headers().get("x-expect-len").map(|v| v.as_bytes());
+        let (status, got) = extractor_answer(expected, got);
+        HttpResponse::build(actix_web::http::StatusCode::from_u16(status).unwrap())
+            .insert_header(("x-got", got))
+            .finish()
+    }
+    async fn bytes(log: web::Data<HandlerLog>, req: HttpRequest, body: web::Bytes) -> HttpResponse {
+        answer(&log, &req, body.len())
+    }
+    async fn string(log: web::Data<HandlerLog>, req: HttpRequest, body: String) -> HttpResponse {
+        answer(&log, &req, body.len())
+    }
+    async fn json(
+        log: web::Data<HandlerLog>,
+        req: HttpRequest,
+        body: web::Json<Pad>,
+    ) -> HttpResponse {
+        answer(&log, &req, body.pad.len())
+    }
+    async fn form(
+        log: web::Data<HandlerLog>,
+        req: HttpRequest,
+        body: web::Form<Pad>,
+    ) -> HttpResponse {
+        answer(&log, &req, body.pad.len())
+    }
+    async fn webhook(
+        log: web::Data<HandlerLog>,
+        req: HttpRequest,
+        event: Webhook<Pad>,
+    ) -> HttpResponse {
+        answer(&log, &req, event.pad.len())
+    }
+    async fn standalone(
+        log: web::Data<HandlerLog>,
+        req: HttpRequest,
+        event: Webhook<Pad>,
+    ) -> HttpResponse {
+        let response = answer(&log, &req, event.pad.len());
+        event.finish(response.status().is_success()).await;
+        response
+    }
+
+    let log = HandlerLog::default();
+    let (default, big, alone) = (
+        capped_pipeline(None),
+        capped_pipeline(Some(BIG_CAP)),
+        capped_pipeline(Some(BIG_CAP)),
+    );
+    let (tx, rx) = std::sync::mpsc::channel();
+    let app_log = log.clone();
+    std::thread::spawn(move || {
+        actix_web::rt::System::new().block_on(async move {
+            let server = HttpServer::new(move || {
+                let mut app = App::new()
+                    .app_data(web::Data::new(app_log.clone()))
+                    .service(
+                        web::resource("/big/standalone")
+                            .app_data(alone.clone())
+                            .route(web::post().to(standalone)),
+                    );
+                let custom = web::JsonConfig::default()
+                    .limit(1024)
+                    .content_type(|mime| mime.essence_str() == "text/plain");
+                app = app.service(
+                    web::resource("/custom/json")
+                        .app_data(custom)
+                        .wrap(WebhookGuard::new(default.clone()))
+                        .route(web::post().to(json)),
+                );
+                for (cap, pipeline) in [("default", &default), ("big", &big)] {
+                    let guarded = |path: &str| {
+                        web::resource(format!("/{cap}/{path}"))
+                            .wrap(WebhookGuard::new(pipeline.clone()))
+                    };
+                    app = app
+                        .service(guarded("bytes").route(web::post().to(bytes)))
+                        .service(guarded("string").route(web::post().to(string)))
+                        .service(guarded("json").route(web::post().to(json)))
+                        .service(guarded("form").route(web::post().to(form)))
+                        .service(guarded("webhook").route(web::post().to(webhook)));
+                }
+                app
+            })
+            .workers(1)
+            .disable_signals()
+            .bind("127.0.0.1:0")
+            .unwrap();
+            tx.send(server.addrs()[0]).unwrap();
+            server.run().await.unwrap();
+        });
+    });
+    let addr = rx.recv().unwrap();
+    TestApp { addr, log }
+}

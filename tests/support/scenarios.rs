@@ -907,3 +907,124 @@ pub async fn ipv6_prefix_shares_a_bucket(app: &TestApp) {
 pub fn b64(bytes: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(bytes)
 }
+
+/// The cap of the extractor apps' `/big/…` routes; their `/default/…` routes keep the
+/// pipeline's default cap ([`hookguard::pipeline::DEFAULT_BODY_LIMIT`], 1 MiB).
+pub const BIG_CAP: usize = 4 * 1024 * 1024;
+
+/// The body extractors every adapter's extractor app serves, one route each under `/default/`
+/// and `/big/`: the framework's `bytes`, `string`, `json` and `form`, and hookguard's `webhook`.
+pub const EXTRACTORS: [&str; 5] = ["bytes", "string", "json", "form", "webhook"];
+
+/// The payload the `json`, `form` and `webhook` routes decode.
+#[derive(serde::Deserialize)]
+pub struct Pad {
+    pub pad: String,
+}
+
+/// The pipeline of an extractor app's routes: `cap` (`None`: the default), rate limits out of
+/// the way (the rows send from few addresses).
+pub fn capped_pipeline(cap: Option<usize>) -> Pipeline {
+    let builder = Pipeline::builder(verifier())
+        .replay(guard(MemoryStore::default()))
+        .rate_limit(RateLimit::per_second(1_000_000).unwrap())
+        .failure_rate_limit(RateLimit::per_second(1_000_000).unwrap());
+    match cap {
+        Some(cap) => builder.body_limit(cap),
+        None => builder,
+    }
+    .build()
+    .unwrap()
+}
+
+/// An extractor handler's answer: 204 when it got the `x-expect-len` count of bytes (the whole
+/// body for `bytes`/`string`, the decoded `pad` for the others), else 500; and the count it
+/// got, for the `x-got` header.
+pub fn extractor_answer(expected: Option<&[u8]>, got: usize) -> (u16, String) {
+    let expected = expected
+        .and_then(|v| std::str::from_utf8(v).ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    let status = if expected == Some(got) { 204 } else { 500 };
+    (status, got.to_string())
+}
+
+/// A body of exactly `total` bytes for `extractor`'s route (a form for `form`, JSON
+/// otherwise), its content type, and what the handler must count.
+fn padded(extractor: &str, total: usize) -> (String, &'static str, usize) {
+    if extractor == "form" {
+        let pad = total - "pad=".len();
+        let body = format!("pad={}", "a".repeat(pad));
+        (body, "application/x-www-form-urlencoded", pad)
+    } else {
+        let pad = total - r#"{"pad":""}"#.len();
+        let body = format!(r#"{{"pad":"{}"}}"#, "a".repeat(pad));
+        let counted = if matches!(extractor, "bytes" | "string") {
+            total
+        } else {
+            pad
+        };
+        (body, "application/json", counted)
+    }
+}
+
+/// A signed delivery of exactly `total` bytes to `/{cap}/{extractor}`.
+pub fn sized_delivery(from: &str, id: &str, cap: &str, extractor: &str, total: usize) -> Req {
+    let (body, content_type, counted) = padded(extractor, total);
+    Req::new(from)
+        .signed(id, &body)
+        .set_header("content-type", content_type)
+        .header("x-expect-len", &counted.to_string())
+        .path(&format!("/{cap}/{extractor}"))
+}
+
+/// Verified bodies up to the pipeline's cap reach every body extractor; one byte over the cap
+/// is 413 before verification. Bodies just over actix's default payload limit (256 KiB),
+/// exactly at the default cap (1 MiB, over actix's default form limit), and 3 MiB under a
+/// 4 MiB cap (over axum's and actix's JSON default of 2 MB).
+pub async fn run_extractor_rows(app: &TestApp, salt: &str) -> Vec<Outcome> {
+    const KIB: usize = 1024;
+    const MIB: usize = 1024 * KIB;
+    let default_cap = hookguard::pipeline::DEFAULT_BODY_LIMIT;
+    let sizes: [(&str, usize, &str, u16); 5] = [
+        ("default", 256 * KIB + 1, "256 KiB + 1", 204),
+        ("default", default_cap, "exactly the default cap", 204),
+        ("default", default_cap + 1, "default cap + 1", 413),
+        ("big", 3 * MIB, "3 MiB, cap 4 MiB", 204),
+        ("big", BIG_CAP + 1, "cap 4 MiB + 1", 413),
+    ];
+    let mut out = Vec::new();
+    for extractor in EXTRACTORS {
+        for (n, &(cap, total, size, status)) in sizes.iter().enumerate() {
+            let name: &'static str = Box::leak(format!("{extractor}: {size}").into_boxed_str());
+            let mut req = sized_delivery(
+                "127.0.0.50",
+                &format!("msg_{salt}_{extractor}_{n}"),
+                cap,
+                extractor,
+                total,
+            );
+            let refused = status == 413;
+            if refused {
+                // Declared, not sent: the answer must come before the body is read.
+                req.stall_after = Some(0);
+            }
+            let code = refused.then_some("payload_too_large");
+            let resp = step(
+                app,
+                &mut out,
+                row(name, status, code, usize::from(!refused)),
+                req,
+            )
+            .await;
+            if !refused {
+                let counted = padded(extractor, total).2.to_string();
+                assert_eq!(
+                    resp.header("x-got"),
+                    Some(counted.as_str()),
+                    "row `{name}`: the handler saw the whole payload"
+                );
+            }
+        }
+    }
+    out
+}
