@@ -1,4 +1,5 @@
-//! axum extractors for handlers behind [`WebhookLayer`](crate::tower::WebhookLayer).
+//! axum extractors for handlers behind [`WebhookLayer`](crate::tower::WebhookLayer), and
+//! [`serve`]: the server set-up to run them with.
 //!
 //! - [`Webhook<T>`]: the verified payload decoded as JSON (default), a form
 //!   (`application/x-www-form-urlencoded`, e.g. Slack, Twilio) or XML (feature `xml`). A
@@ -11,6 +12,10 @@
 //! pipeline's cap with no `DefaultBodyLimit` of yours: the layer sets it to the cap for the
 //! requests it guards (see [the tower module](crate::tower) for what stays yours).
 //! [`Webhook<T>`] has no limit of its own.
+//!
+//! Serve the app with [`serve`] rather than `axum::serve`: it cuts off slow or silent
+//! connections (a request head must arrive within 5 s), bounds open connections per process
+//! and per client, and hands the peer address to the rate limiter.
 //!
 //! ```no_run
 //! use axum::{Router, routing::post};
@@ -32,9 +37,16 @@
 //!     .route("/webhook", post(handler))
 //!     .layer(Pipeline::builder(verifier).layer()?);
 //! let listener = tokio::net::TcpListener::bind("127.0.0.1:3000").await?;
-//! axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>()).await?;
+//! hookguard::axum::serve(listener, app).await?;
 //! # Ok(()) }
 //! ```
+
+mod serve;
+
+pub use serve::{
+    DEFAULT_DRAIN_TIMEOUT, DEFAULT_HEADER_TIMEOUT, DEFAULT_MAX_CONNECTIONS,
+    DEFAULT_MAX_CONNECTIONS_PER_CLIENT, Serve, serve,
+};
 
 use axum::extract::{FromRequest, FromRequestParts, OptionalFromRequestParts, Request};
 use axum::response::{IntoResponse, Response};
