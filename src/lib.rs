@@ -43,6 +43,7 @@
 //! | `axum` | [`axum`] extractors (`Webhook<T>`, `Verified`) | no |
 //! | `actix-web` | [`actix`] middleware and extractor | no |
 //! | `redis` | `replay::RedisStore`, shared by replicas | no |
+//! | `inbox` | the durable [`inbox`] (redb): commit before 2xx, retries, dead letters | no |
 //! | `xml` | XML payloads in the `Webhook<T>` extractors | no |
 //! | `metrics` | `metrics` counters of every decision | no |
 //! | `cli` | the `hookguard` binary | no |
@@ -64,6 +65,8 @@ mod deadline;
 #[cfg(any(feature = "axum", feature = "actix-web"))]
 mod decode;
 mod error;
+#[cfg(feature = "inbox")]
+pub mod inbox;
 #[cfg(feature = "pipeline")]
 pub mod pipeline;
 mod provider;

@@ -1,0 +1,2 @@
+//! Group-commit benchmark of the durable inbox (work in progress).
+fn main() {}
