@@ -89,7 +89,7 @@ const DEFAULT_REPLACE_AFTER_TIMEOUTS: u32 = 3;
 /// ```no_run
 /// # async fn example() -> Result<(), Box<dyn std::error::Error>> {
 /// use std::time::Duration;
-/// use hookguard::replay::{Guarded, RedisStore, ReplayGuard, ReplayKey};
+/// use hookguard::replay::{BodyDigest, Guarded, RedisStore, ReplayGuard, ReplayKey};
 /// # use hookguard::{Delivery, Provider, Signer, Verifier};
 /// # let secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 /// # let headers = Signer::new(Provider::StandardWebhooks, secret)?
@@ -107,11 +107,12 @@ const DEFAULT_REPLACE_AFTER_TIMEOUTS: u32 = 3;
 /// // Only a delivery whose signature verified can name a claim key.
 /// let verified = verifier.verify(&http::Method::POST, &"/".parse()?, &headers, b"{}")?;
 /// let key = ReplayKey::new("acme", &verified)?;
-/// match guard.run(&key, || async { Ok::<_, ()>("processed") }).await {
+/// let digest = BodyDigest::of(b"{}");
+/// match guard.run(&key, &digest, || async { Ok::<_, ()>("processed") }).await {
 ///     Ok(Guarded::Ran(_)) => { /* 2xx if the handler succeeded, else 5xx */ }
 ///     Ok(Guarded::Duplicate) => { /* 2xx: handled before */ }
 ///     Ok(_) => { /* panicked or timed out: 5xx, the provider retries */ }
-///     Err(rejection) => { /* 409 in flight, or 503 store unavailable, with Retry-After */ }
+///     Err(rejection) => { /* 409 in flight, cooling down or conflict; 503 store unavailable */ }
 /// }
 /// # Ok(())
 /// # }

@@ -20,10 +20,11 @@ pub async fn start_axum() -> TestApp {
         verified: Verified,
         Webhook(payload): Webhook<serde_json::Value>,
     ) -> StatusCode {
-        log.record(verified.delivery_id().as_str());
-        assert!(!handler_panics(&payload), "test handler panics on request");
-        tokio::time::sleep(handler_sleep(&payload)).await;
-        StatusCode::from_u16(handler_status(&payload)).unwrap()
+        let run = log.record(verified.delivery_id().as_str());
+        let does = behaviour(&payload, run);
+        assert!(!does.panics, "test handler panics on request");
+        tokio::time::sleep(does.sleep).await;
+        StatusCode::from_u16(does.status).unwrap()
     }
 
     let log = HandlerLog::default();
@@ -47,18 +48,14 @@ pub async fn start_axum() -> TestApp {
     }
 }
 
-/// Serves an axum app on a free loopback port, with the peer address as connect info.
+/// Serves an axum app on a free loopback port with the server set-up users are told to use
+/// (`hookguard::axum::serve`: header timeout, connection bounds, the peer as connect info).
 #[cfg(feature = "axum")]
 async fn serve_axum(app: axum::Router) -> SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move {
-        axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .await
-        .unwrap();
+        hookguard::axum::serve(listener, app).await.unwrap();
     });
     addr
 }
@@ -73,11 +70,11 @@ pub fn start_actix() -> TestApp {
         log: web::Data<HandlerLog>,
         event: Webhook<serde_json::Value>,
     ) -> HttpResponse {
-        log.record(event.verified().delivery_id().as_str());
-        assert!(!handler_panics(&event), "test handler panics on request");
-        tokio::time::sleep(handler_sleep(&event)).await;
-        HttpResponse::build(actix_web::http::StatusCode::from_u16(handler_status(&event)).unwrap())
-            .finish()
+        let run = log.record(event.verified().delivery_id().as_str());
+        let does = behaviour(&event, run);
+        assert!(!does.panics, "test handler panics on request");
+        tokio::time::sleep(does.sleep).await;
+        HttpResponse::build(actix_web::http::StatusCode::from_u16(does.status).unwrap()).finish()
     }
 
     /// Extractor-only: no middleware, the pipeline in app_data; the handler reports back.
@@ -85,8 +82,8 @@ pub fn start_actix() -> TestApp {
         log: web::Data<HandlerLog>,
         event: Webhook<serde_json::Value>,
     ) -> HttpResponse {
-        log.record(event.verified().delivery_id().as_str());
-        let status = handler_status(&event);
+        let run = log.record(event.verified().delivery_id().as_str());
+        let status = behaviour(&event, run).status;
         event.finish(status < 300).await;
         HttpResponse::build(actix_web::http::StatusCode::from_u16(status).unwrap()).finish()
     }
@@ -397,6 +394,153 @@ pub fn start_actix_extractors() -> TestApp {
             .unwrap();
             tx.send(server.addrs()[0]).unwrap();
             server.run().await.unwrap();
+        });
+    });
+    let addr = rx.recv().unwrap();
+    TestApp { addr, log }
+}
+
+/// The scenario handler on actix-web, for the apps below: the contract of [`TestApp`] written
+/// out here rather than through the shared helpers. It records the delivery id; `"fail"`
+/// (500), `"panic"` and `"sleep_ms"` apply on every run of a delivery, or only on its first
+/// `"times"` runs when that is set (a provider's retry carries the same body); else 204.
+#[cfg(feature = "actix-web")]
+async fn actix_contract_handler(
+    log: actix_web::web::Data<HandlerLog>,
+    event: hookguard::actix::Webhook<serde_json::Value>,
+) -> actix_web::HttpResponse {
+    use serde_json::Value;
+    let id = event.verified().delivery_id().as_str();
+    log.record(id);
+    let run = log
+        .0
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|seen| *seen == id)
+        .count();
+    let active = event
+        .get("times")
+        .and_then(Value::as_u64)
+        .is_none_or(|times| run as u64 <= times);
+    let flag = |name: &str| active && event.get(name).and_then(Value::as_bool) == Some(true);
+    assert!(!flag("panic"), "test handler panics on request");
+    let sleep_ms = event.get("sleep_ms").and_then(Value::as_u64);
+    if let Some(ms) = sleep_ms.filter(|_| active) {
+        tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+    }
+    let status = if flag("fail") { 500 } else { 204 };
+    actix_web::HttpResponse::build(actix_web::http::StatusCode::from_u16(status).unwrap()).finish()
+}
+
+/// The scenario-table app of [`start_actix`] with each `WebhookGuard` wrapping a `web::scope`
+/// instead of a resource: `/webhook`, `/t/{tenant}` and `/race` are scopes, each holding one
+/// resource (the scope's own path, or `/webhook`), so actix matches the resource inside the
+/// guard. No `/standalone` route.
+#[cfg(feature = "actix-web")]
+pub fn start_actix_scoped() -> TestApp {
+    use actix_web::{App, HttpServer, web};
+    use hookguard::actix::WebhookGuard;
+
+    let log = HandlerLog::default();
+    // Built on the caller's thread, as `start_actix` builds its own.
+    let (pipeline, tenants, race) = (pipeline(), tenant_pipeline(), race_pipeline());
+    let (tx, rx) = std::sync::mpsc::channel();
+    let app_log = log.clone();
+    std::thread::spawn(move || {
+        actix_web::rt::System::new().block_on(async move {
+            let server = HttpServer::new(move || {
+                let handler = || web::post().to(actix_contract_handler);
+                App::new()
+                    .app_data(web::Data::new(app_log.clone()))
+                    .service(
+                        web::scope("/webhook")
+                            .wrap(WebhookGuard::new(pipeline.clone()))
+                            .service(web::resource("").route(handler())),
+                    )
+                    .service(
+                        web::scope("/t/{tenant}")
+                            .wrap(WebhookGuard::new(tenants.clone()))
+                            .service(web::resource("/webhook").route(handler())),
+                    )
+                    .service(
+                        web::scope("/race")
+                            .wrap(WebhookGuard::new(race.clone()))
+                            .service(web::resource("").route(handler())),
+                    )
+            })
+            .workers(1)
+            .disable_signals()
+            .bind("127.0.0.1:0")
+            .unwrap();
+            tx.send(server.addrs()[0]).unwrap();
+            server.run().await.unwrap();
+        });
+    });
+    let addr = rx.recv().unwrap();
+    TestApp { addr, log }
+}
+
+/// Where [`start_actix_guarded_at`] wraps its `WebhookGuard`.
+#[cfg(feature = "actix-web")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GuardAt {
+    /// `web::resource("/webhook").wrap(…)`.
+    Resource,
+    /// `web::scope("/hooks").wrap(…)`.
+    Scope,
+    /// `App::new().wrap(…)`.
+    App,
+}
+
+/// `POST /hooks/webhook` — a resource in the scope `/hooks` — served by the scenario handler
+/// behind one `WebhookGuard` running `pipeline`, wrapped around the resource, the scope or the
+/// whole `App` (`at`). The paths are the same in all three.
+#[cfg(feature = "actix-web")]
+pub fn start_actix_guarded_at(at: GuardAt, pipeline: hookguard::pipeline::Pipeline) -> TestApp {
+    use actix_web::{App, HttpServer, web};
+    use hookguard::actix::WebhookGuard;
+
+    let log = HandlerLog::default();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let app_log = log.clone();
+    std::thread::spawn(move || {
+        actix_web::rt::System::new().block_on(async move {
+            let data = web::Data::new(app_log);
+            let guard = move || WebhookGuard::new(pipeline.clone());
+            let route = || web::post().to(actix_contract_handler);
+            // Each placement is an app of its own type, hence one server per arm.
+            macro_rules! serve {
+                ($app:expr) => {{
+                    let server = HttpServer::new($app)
+                        .workers(1)
+                        .disable_signals()
+                        .bind("127.0.0.1:0")
+                        .unwrap();
+                    tx.send(server.addrs()[0]).unwrap();
+                    server.run().await.unwrap();
+                }};
+            }
+            match at {
+                GuardAt::Resource => serve!(move || {
+                    App::new().app_data(data.clone()).service(
+                        web::scope("/hooks")
+                            .service(web::resource("/webhook").wrap(guard()).route(route())),
+                    )
+                }),
+                GuardAt::Scope => serve!(move || {
+                    App::new().app_data(data.clone()).service(
+                        web::scope("/hooks")
+                            .wrap(guard())
+                            .service(web::resource("/webhook").route(route())),
+                    )
+                }),
+                GuardAt::App => serve!(move || {
+                    App::new().app_data(data.clone()).wrap(guard()).service(
+                        web::scope("/hooks").service(web::resource("/webhook").route(route())),
+                    )
+                }),
+            }
         });
     });
     let addr = rx.recv().unwrap();

@@ -13,6 +13,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use base64::Engine as _;
+use hookguard::clock::ManualClock;
 use hookguard::pipeline::{Pipeline, ResolveError, Tenant};
 use hookguard::ratelimit::RateLimit;
 use hookguard::replay::{MemoryStore, ReplayGuard};
@@ -36,32 +37,59 @@ impl HandlerLog {
     pub fn runs(&self) -> usize {
         self.0.lock().unwrap().len()
     }
-    pub fn record(&self, id: &str) {
-        self.0.lock().unwrap().push(id.to_owned());
+    /// Records a run of `id`; which run of `id` it is (1 for the first).
+    pub fn record(&self, id: &str) -> usize {
+        let mut log = self.0.lock().unwrap();
+        log.push(id.to_owned());
+        log.iter().filter(|seen| *seen == id).count()
     }
 }
 
-/// The handler's decision from the verified JSON payload (shared by every adapter's app).
-pub fn handler_status(payload: &serde_json::Value) -> u16 {
-    if payload.get("fail").and_then(serde_json::Value::as_bool) == Some(true) {
-        500
-    } else {
-        204
+/// What a test handler does on one run of a delivery (shared by every adapter's app).
+pub struct Behaviour {
+    /// 500 when the payload's `"fail"` is true, else 204.
+    pub status: u16,
+    /// `"panic": true`: the guard must catch it and release.
+    pub panics: bool,
+    /// `"sleep_ms"` before answering.
+    pub sleep: Duration,
+}
+
+/// The test handler's behaviour on `run` (1-based) of a delivery: `"fail"`, `"panic"` and
+/// `"sleep_ms"` apply on every run, or only on the first `"times"` runs when that is set —
+/// a provider's retry carries the same body, so only that makes a retry succeed.
+pub fn behaviour(payload: &serde_json::Value, run: usize) -> Behaviour {
+    let active = payload
+        .get("times")
+        .and_then(serde_json::Value::as_u64)
+        .is_none_or(|times| run as u64 <= times);
+    let flag =
+        |name: &str| active && payload.get(name).and_then(serde_json::Value::as_bool) == Some(true);
+    let sleep_ms = payload
+        .get("sleep_ms")
+        .and_then(serde_json::Value::as_u64)
+        .filter(|_| active)
+        .unwrap_or(0);
+    Behaviour {
+        status: if flag("fail") { 500 } else { 204 },
+        panics: flag("panic"),
+        sleep: Duration::from_millis(sleep_ms),
     }
 }
 
-/// `"panic": true` makes the test handlers panic (the guard must catch it and release).
-pub fn handler_panics(payload: &serde_json::Value) -> bool {
-    payload.get("panic").and_then(serde_json::Value::as_bool) == Some(true)
+/// The clock of the scenario pipelines' replay stores: rows move it past a failure's cool-down
+/// instead of sleeping through it. One per thread, so each test (libtest runs each on its own
+/// thread, and the apps build their pipelines on it) moves only its own apps' clocks.
+pub fn replay_clock() -> ManualClock {
+    thread_local! {
+        static CLOCK: ManualClock = ManualClock::default();
+    }
+    CLOCK.with(ManualClock::clone)
 }
 
-pub fn handler_sleep(payload: &serde_json::Value) -> Duration {
-    Duration::from_millis(
-        payload
-            .get("sleep_ms")
-            .and_then(serde_json::Value::as_u64)
-            .unwrap_or(0),
-    )
+/// A memory store on [`replay_clock`].
+pub fn clocked_store() -> MemoryStore {
+    MemoryStore::builder().clock(replay_clock()).build()
 }
 
 pub fn verifier() -> Verifier {
@@ -82,7 +110,7 @@ fn guard(store: MemoryStore) -> ReplayGuard {
 /// The single-tenant pipeline every adapter's `/webhook` route runs.
 pub fn pipeline() -> Pipeline {
     Pipeline::builder(verifier())
-        .replay(guard(MemoryStore::default()))
+        .replay(guard(clocked_store()))
         .rate_limit(RateLimit::per_second(5).unwrap().burst(10))
         .failure_rate_limit(RateLimit::per_minute(1).unwrap().burst(3))
         .trusted_proxies([PROXY])
@@ -97,7 +125,7 @@ pub fn pipeline() -> Pipeline {
 pub fn race_pipeline() -> Pipeline {
     Pipeline::builder(verifier())
         .replay(
-            ReplayGuard::builder(MemoryStore::default())
+            ReplayGuard::builder(clocked_store())
                 .handler_timeout(Duration::from_millis(300))
                 .lease(Duration::from_secs(10))
                 .build()
@@ -685,19 +713,55 @@ pub async fn run_table(app: &TestApp, salt: &str) -> Vec<Outcome> {
     )
     .await;
 
-    // Handler failure releases the claim; the provider's retry runs it.
+    // Handler failure releases the claim; the provider's retry (same body, new timestamp and
+    // signature) runs it once the cool-down of a first failure (1 s) has passed. Copies
+    // inside the cool-down are 409 with `Retry-After`, and the same id with another body is a
+    // conflict, never a silent duplicate.
+    let failing = body(r#","fail":true,"times":1"#);
     step(
         app,
         &mut out,
         row("handler fails", 500, None, 1),
-        Req::new("127.0.0.17").signed(&id("fail"), &body(r#","fail":true"#)),
+        Req::new("127.0.0.17").signed(&id("fail"), &failing),
     )
     .await;
     step(
         app,
         &mut out,
+        row(
+            "copy inside the cool-down",
+            409,
+            Some("delivery_cooling_down"),
+            0,
+        ),
+        Req::new("127.0.0.17").signed_with(SECRET, &id("fail"), now + 1, &failing),
+    )
+    .await;
+    step(
+        app,
+        &mut out,
+        row("same id, other body", 409, Some("delivery_conflict"), 0),
+        Req::new("127.0.0.17").signed_with(SECRET, &id("fail"), now + 1, &body("")),
+    )
+    .await;
+    replay_clock().advance(hookguard::replay::DEFAULT_FAILURE_BACKOFF);
+    step(
+        app,
+        &mut out,
         row("retry after a handler failure", 204, None, 1),
-        Req::new("127.0.0.17").signed_with(SECRET, &id("fail"), now + 2, &body("")),
+        Req::new("127.0.0.17").signed_with(SECRET, &id("fail"), now + 2, &failing),
+    )
+    .await;
+    step(
+        app,
+        &mut out,
+        row(
+            "a handled delivery's id with another body",
+            409,
+            Some("delivery_conflict"),
+            0,
+        ),
+        Req::new("127.0.0.17").signed_with(SECRET, &id("fail"), now + 3, &body("")),
     )
     .await;
 
