@@ -5,8 +5,8 @@
 //! Starts an axum app on an ephemeral 127.0.0.1 port with `POST /webhook` behind
 //! [`WebhookLayer`] (Standard Webhooks, in-memory replay store, tight demo limits), then plays
 //! the provider: it signs deliveries with [`Signer`] and sends them over real loopback HTTP
-//! (valid, tampered, stale, replayed, concurrent, flooding, oversized, slow, failing then
-//! retried with backoff). It prints one row per request and exits non-zero if any row is not
+//! (valid, tampered, stale, replayed, concurrent, flooding, oversized, slow, failing, replayed
+//! inside the cool-down, reused with another body, then retried). It prints one row per request and exits non-zero if any row is not
 //! what the guard must answer, so it doubles as a smoke test.
 //!
 //! The requests all come from 127.0.0.1, which the receiver trusts as its reverse proxy; each
@@ -490,46 +490,30 @@ async fn scenarios(addr: SocketAddr) -> (Vec<Row>, u32) {
     let want = expect(&[408], false, Some("body_timeout"));
     rows.push(step(addr, "slow body (5 bytes, then stalls)", &slowloris, want).await);
 
-    // 9. The handler fails once; the provider retries with exponential backoff, re-signing
-    //    every attempt with a fresh timestamp and the same id.
+    // 9. The handler fails once. The id then cools down (1 s after a first failure, doubling
+    //    with each further one): a captured copy replayed at once cannot run the handler
+    //    again, and the same id with another body is a conflict, never a silent duplicate.
+    //    The provider's retry (same body, re-signed with a fresh timestamp) after the
+    //    `Retry-After` runs it.
     let flaky = r#"{"type":"invoice.paid","invoice":"in_1044","fail_first_attempt":true}"#;
-    let mut backoff = Duration::from_millis(200);
-    for attempt in 1..=5 {
-        if attempt > 1 {
-            tokio::time::sleep(backoff).await;
-        }
-        let req = signed(&signer, "203.0.113.8", "msg_demo_flaky", unix_now(), flaky);
-        let (sent, want, note) = if attempt == 1 {
-            let note = "handler failed; claim released";
-            (
-                "handler fails on attempt 1".to_owned(),
-                expect(&[500], true, None),
-                Some(note),
-            )
-        } else {
-            let sent = format!(
-                "retry {} after {} ms (re-signed)",
-                attempt - 1,
-                backoff.as_millis()
-            );
-            (sent, expect(&[204], true, None), None)
-        };
-        let resp = match send(addr, &req).await {
-            Ok(resp) => resp,
-            Err(e) => {
-                rows.push(failed_row(sent, e));
-                break;
-            }
-        };
-        let done = resp.status / 100 == 2;
-        rows.push(row(sent, &resp, want, note.map(str::to_owned)));
-        if attempt > 1 {
-            backoff = (backoff * 2).min(Duration::from_secs(2));
-        }
-        if done || rows.last().is_some_and(|r| r.problem.is_some()) {
-            break;
-        }
+    let id = "msg_demo_flaky";
+    let first = signed(&signer, "203.0.113.8", id, unix_now(), flaky);
+    let want = expect(&[500], true, None);
+    let note = Some("handler failed; claim released, 1 s cool-down".to_owned());
+    match send(addr, &first).await {
+        Ok(resp) => rows.push(row("handler fails on attempt 1", &resp, want, note)),
+        Err(e) => rows.push(failed_row("handler fails on attempt 1", e)),
     }
+    let want = expect(&[409], false, Some("delivery_cooling_down"));
+    rows.push(step(addr, "captured copy replayed at once", &first, want).await);
+    let other = r#"{"type":"invoice.paid","invoice":"in_1044","amount":1}"#;
+    let conflict = signed(&signer, "203.0.113.8", id, unix_now(), other);
+    let want = expect(&[409], false, Some("delivery_conflict"));
+    rows.push(step(addr, "same id, other body", &conflict, want).await);
+    tokio::time::sleep(Duration::from_millis(1_100)).await;
+    let retry = signed(&signer, "203.0.113.8", id, unix_now(), flaky);
+    let want = expect(&[204], true, None);
+    rows.push(step(addr, "retry after 1.1 s (re-signed)", &retry, want).await);
     (rows, accepted)
 }
 
@@ -569,8 +553,8 @@ async fn run() -> ExitCode {
     };
     let addr = listener.local_addr().expect("bound address");
     tokio::spawn(async move {
-        let service = app.into_make_service_with_connect_info::<SocketAddr>();
-        if let Err(e) = axum::serve(listener, service).await {
+        // The safe server set-up: header timeout, connection bounds, the peer address.
+        if let Err(e) = hookguard::axum::serve(listener, app).await {
             eprintln!("demo: server stopped: {e}");
         }
     });

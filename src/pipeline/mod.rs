@@ -414,7 +414,7 @@ impl Pipeline {
         // 1. Admission, before a byte of the body is read.
         if let Some(limiter) = &inner.limiter {
             let Some(key) = &trace.client else {
-                tracing::error!(target: "hookguard", "no peer address for the rate limiter: serve with connect info (axum: into_make_service_with_connect_info) or set a client key function");
+                tracing::error!(target: "hookguard", "no peer address for the rate limiter: serve with connect info (axum: hookguard::axum::serve, or into_make_service_with_connect_info) or set a client key function");
                 return Err(respond(trace.refuse(Rejection::ClientKeyUnavailable, None)));
             };
             limiter

@@ -27,8 +27,8 @@
 //! verification) or leave them to the pipeline.
 //!
 //! The client address for rate limiting is read from the request extensions: axum's
-//! `ConnectInfo<SocketAddr>` (serve with `into_make_service_with_connect_info`), a
-//! `SocketAddr`, or a [`PeerAddr`].
+//! `ConnectInfo<SocketAddr>` (serve with `hookguard::axum::serve`, or with
+//! `into_make_service_with_connect_info`), a `SocketAddr`, or a [`PeerAddr`].
 
 mod body;
 mod future;
