@@ -60,6 +60,12 @@ fn serve() -> Result<(), Invalid> {
                     .route(web::post().to(handle)),
             )
         })
+        // actix-web's own defaults, stated: a request head within 5 s (else 408), an idle
+        // kept-alive connection closed after 5 s, and a bound on open connections (per worker
+        // thread; actix has no per-client bound).
+        .client_request_timeout(std::time::Duration::from_secs(5))
+        .keep_alive(std::time::Duration::from_secs(5))
+        .max_connections(512)
         .bind(listen)
         .map_err(|e| Invalid(format!("HOOKGUARD_LISTEN={listen}: {e}")))?;
         let addr = server.addrs()[0];
