@@ -72,6 +72,14 @@ impl<T> Webhook<T> {
 #[derive(Debug)]
 pub struct Refusal(Box<http::Response<bytes::Bytes>>);
 
+impl Refusal {
+    /// The pipeline's `response`, to answer as an actix error where no request is left to
+    /// build a `ServiceResponse` from.
+    pub(crate) fn from_response(response: http::Response<bytes::Bytes>) -> Self {
+        Refusal(Box::new(response))
+    }
+}
+
 impl fmt::Display for Refusal {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "webhook refused with {}", self.0.status())

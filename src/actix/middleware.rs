@@ -1,6 +1,6 @@
 //! [`WebhookGuard`]: the pipeline as actix-web middleware.
 
-use std::cell::OnceCell;
+use std::cell::{Cell, OnceCell};
 use std::future::{Ready, ready};
 use std::rc::Rc;
 
@@ -12,13 +12,20 @@ use actix_web::{Error, HttpMessage, web};
 use futures_core::future::LocalBoxFuture;
 
 use super::convert::{ActixBody, parts_of, rejection_to_actix, to_actix};
+use super::extract::Refusal;
 use crate::pipeline::{ObservedRejection, Pipeline, Processed};
 use crate::replay::HandlerOutcome;
 
 /// Middleware running the webhook [`Pipeline`] in front of a resource, scope or app.
 ///
-/// Build the pipeline once, outside `HttpServer::new`, and clone it into each worker's app:
-/// the clones share the rate limiter and the replay store.
+/// `web::resource(…).wrap(guard)`, `web::scope(…).wrap(guard)` and `App::new().wrap(guard)`
+/// answer every request the same way. Build the pipeline once, outside `HttpServer::new`, and
+/// clone it into each worker's app: the clones share the rate limiter and the replay store.
+///
+/// Its answers are `Ok` responses, except the 500 after a handler panic and the 503 after a
+/// handler timeout: the request went to the handler with the call that failed, so these come
+/// back as an `Err` ([`Refusal`](super::Refusal)) that actix renders with the same status,
+/// headers and body. Middleware wrapped outside the guard sees them as errors.
 ///
 /// The handler's body extractors accept every body the pipeline accepted: for the requests it
 /// guards, the middleware sets the limit of `web::PayloadConfig` (`web::Bytes`, `String`,
@@ -123,13 +130,19 @@ where
                 }
             };
             let peer = http_req.peer_addr().map(|a| a.ip());
-            let for_handler = http_req.clone();
+            // The request has one owner at a time: this slot until the handler runs, then the
+            // inner service. Behind a scope or an app, actix's routing in the inner service
+            // needs it unshared (it writes the match info in place and panics on a clone).
+            let slot = Cell::new(Some(http_req));
             let processed = pipeline
                 .process(
                     parts,
                     peer,
                     ActixBody(payload),
                     |_parts, bytes, verification| {
+                        let for_handler = slot
+                            .take()
+                            .expect("the pipeline runs the handler at most once");
                         match verification {
                             Ok(verified) => {
                                 for_handler.extensions_mut().insert(verified);
@@ -146,14 +159,21 @@ where
                     },
                 )
                 .await;
-            match processed {
-                Processed::Handled(Answer(result)) => {
+            match (processed, slot.take()) {
+                (Processed::Handled(Answer(result)), _) => {
                     result.map(ServiceResponse::map_into_left_body)
                 }
-                Processed::Respond(response) => Ok(ServiceResponse::new(
+                // Answered before the handler ran (a refusal, a duplicate): the request is
+                // still here.
+                (Processed::Respond(response), Some(http_req)) => Ok(ServiceResponse::new(
                     http_req,
                     to_actix(response).map_into_right_body(),
                 )),
+                // Answered after the handler took the request (it panicked or timed out, and
+                // the request went with it): the same response, as an error actix renders.
+                (Processed::Respond(response), None) => {
+                    Err(Refusal::from_response(response).into())
+                }
             }
         })
     }

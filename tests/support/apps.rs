@@ -400,37 +400,19 @@ pub fn start_actix_extractors() -> TestApp {
     TestApp { addr, log }
 }
 
-/// The scenario handler on actix-web, for the apps below: the contract of [`TestApp`] written
-/// out here rather than through the shared helpers. It records the delivery id; `"fail"`
-/// (500), `"panic"` and `"sleep_ms"` apply on every run of a delivery, or only on its first
-/// `"times"` runs when that is set (a provider's retry carries the same body); else 204.
+/// The scenario handler on actix-web (the one of [`start_actix`]), for the apps below: records
+/// the delivery id and does what [`behaviour`] says for this run of it.
 #[cfg(feature = "actix-web")]
 async fn actix_contract_handler(
     log: actix_web::web::Data<HandlerLog>,
     event: hookguard::actix::Webhook<serde_json::Value>,
 ) -> actix_web::HttpResponse {
-    use serde_json::Value;
-    let id = event.verified().delivery_id().as_str();
-    log.record(id);
-    let run = log
-        .0
-        .lock()
-        .unwrap()
-        .iter()
-        .filter(|seen| *seen == id)
-        .count();
-    let active = event
-        .get("times")
-        .and_then(Value::as_u64)
-        .is_none_or(|times| run as u64 <= times);
-    let flag = |name: &str| active && event.get(name).and_then(Value::as_bool) == Some(true);
-    assert!(!flag("panic"), "test handler panics on request");
-    let sleep_ms = event.get("sleep_ms").and_then(Value::as_u64);
-    if let Some(ms) = sleep_ms.filter(|_| active) {
-        tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
-    }
-    let status = if flag("fail") { 500 } else { 204 };
-    actix_web::HttpResponse::build(actix_web::http::StatusCode::from_u16(status).unwrap()).finish()
+    let run = log.record(event.verified().delivery_id().as_str());
+    let does = behaviour(&event, run);
+    assert!(!does.panics, "test handler panics on request");
+    tokio::time::sleep(does.sleep).await;
+    actix_web::HttpResponse::build(actix_web::http::StatusCode::from_u16(does.status).unwrap())
+        .finish()
 }
 
 /// The scenario-table app of [`start_actix`] with each `WebhookGuard` wrapping a `web::scope`
