@@ -58,10 +58,7 @@
 pub mod actix;
 #[cfg(feature = "axum")]
 pub mod axum;
-mod body_field;
-pub mod clock;
 mod crypto;
-mod deadline;
 #[cfg(any(feature = "axum", feature = "actix-web"))]
 mod decode;
 mod error;
@@ -69,7 +66,6 @@ mod error;
 pub mod inbox;
 #[cfg(feature = "pipeline")]
 pub mod pipeline;
-mod provider;
 mod providers;
 #[cfg(feature = "pipeline")]
 pub mod ratelimit;
@@ -77,13 +73,14 @@ pub mod replay;
 mod scheme;
 mod secret;
 mod sign;
+mod time;
 #[cfg(feature = "tower")]
 pub mod tower;
-mod twilio;
 mod verify;
 
 pub use error::{ConfigError, Rejection};
-pub use provider::{Provider, UnknownProvider};
+pub use time::clock;
+pub use providers::{Provider, UnknownProvider};
 pub use scheme::{Handshake, Scheme, SchemeFileError};
 pub use secret::{KeyId, Keyring, MAX_KEYS, Secret};
 pub use sign::{Delivery, Signer};

@@ -10,12 +10,12 @@ use http::{HeaderMap, HeaderValue, Method, Request};
 
 use crate::crypto;
 use crate::error::ConfigError;
-use crate::provider::Provider;
+use crate::providers::Provider;
 use crate::scheme::{
     Algorithm, Encoding, Layout, MessageInput, Part, Scheme, TimestampSource, object_fields,
 };
 use crate::secret::{Secret, SecretKind};
-use crate::twilio;
+use crate::providers;
 use crate::verify::parse_origin;
 
 /// One delivery to sign.
@@ -244,8 +244,8 @@ impl Signer {
             .message
             .iter()
             .any(|p| matches!(p, Part::TwilioParams));
-        let params = if twilio_params && twilio::body_sha256_param(url).is_none() {
-            twilio::sorted_params(&delivery.body)
+        let params = if twilio_params && providers::twilio::body_sha256_param(url).is_none() {
+            crate::scheme::form::sorted_params(&delivery.body)
                 .map_err(|_| ConfigError::InvalidDelivery("form body is not valid UTF-8"))?
         } else {
             Vec::new()
@@ -320,7 +320,7 @@ impl Signer {
             .message
             .iter()
             .any(|p| matches!(p, Part::TwilioParams))
-            && twilio::body_sha256_param(url).is_none();
+            && providers::twilio::body_sha256_param(url).is_none();
         let content_type = if form {
             "application/x-www-form-urlencoded"
         } else {
@@ -380,10 +380,10 @@ impl Signer {
 /// its first member. Only bytes are inserted: the caller's members keep their exact text.
 fn insert_signature_object(
     body: &[u8],
-    fields: crate::body_field::ObjectFields<'_>,
+    fields: crate::scheme::body_json::ObjectFields<'_>,
     members: [(&str, &str); 3],
 ) -> Result<Bytes, ConfigError> {
-    if !crate::body_field::is_unsigned_object(body, fields) {
+    if !crate::scheme::body_json::is_unsigned_object(body, fields) {
         return Err(ConfigError::InvalidDelivery(
             "the body must be one JSON object without the signature object",
         ));

@@ -11,13 +11,13 @@ use zeroize::Zeroizing;
 
 use crate::crypto;
 use crate::error::{ConfigError, Rejection};
-use crate::provider::Provider;
+use crate::providers::Provider;
 use crate::scheme::{
     Algorithm, MessageInput, Part, Scheme, TimestampSource, Unit, body_signature, one_header,
     parse_body_signature, parse_signatures, timestamp,
 };
 use crate::secret::{KeyId, Keyring, Secret, SecretKind};
-use crate::twilio;
+use crate::providers;
 
 /// The default timestamp tolerance, in both directions.
 pub const DEFAULT_TOLERANCE: Duration = Duration::from_secs(300);
@@ -300,12 +300,12 @@ impl Verifier {
             .iter()
             .any(|p| matches!(p, Part::TwilioParams));
         let body_hash = if twilio {
-            twilio::body_sha256_param(&url)
+            providers::twilio::body_sha256_param(&url)
         } else {
             None
         };
         let params = if twilio && body_hash.is_none() {
-            twilio::sorted_params(body)?
+            crate::scheme::form::sorted_params(body)?
         } else {
             Vec::new()
         };
@@ -320,7 +320,7 @@ impl Verifier {
         let mut found = subtle::Choice::from(0);
         let mut which = 0u32;
         if twilio {
-            for candidate in &twilio::url_variants(&url) {
+            for candidate in &providers::twilio::url_variants(&url) {
                 input.url = candidate;
                 self.match_keys(&parsed, &input, &mut found, &mut which);
             }
@@ -340,7 +340,7 @@ impl Verifier {
         }
 
         if let Some(TimestampSource::BodyJsonField(field, unit)) = &scheme.timestamp {
-            let ts = crate::body_field::integer(body, field).ok_or(Rejection::MalformedPayload)?;
+            let ts = crate::scheme::body_json::integer(body, field).ok_or(Rejection::MalformedPayload)?;
             header_ts = Some((ts, *unit));
         }
         if let Some((ts, unit)) = header_ts

@@ -238,7 +238,7 @@ fn fenced_blocks(markdown: &str, lang: &str) -> Vec<String> {
 
 #[test]
 fn the_documented_example_loads_the_same_from_toml_json_and_the_examples_file() {
-    let doc = std::fs::read_to_string(root().join("src/scheme/custom/FORMAT.md")).unwrap();
+    let doc = std::fs::read_to_string(root().join("src/scheme/file/FORMAT.md")).unwrap();
     let toml = fenced_blocks(&doc, "toml");
     let json = fenced_blocks(&doc, "json");
     assert_eq!((toml.len(), json.len()), (1, 1));

@@ -69,7 +69,7 @@ pub(crate) async fn read_capped(
     let mut single = Bytes::new();
     let mut joined: Option<BytesMut> = None;
     loop {
-        let next = crate::deadline::timeout_at(deadline, source.next_chunk()).await;
+        let next = crate::time::deadline::timeout_at(deadline, source.next_chunk()).await;
         match next {
             Err(_) => return Err(Rejection::BodyTimeout),
             Ok(None) => return Ok(joined.map_or(single, BytesMut::freeze)),

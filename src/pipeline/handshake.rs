@@ -48,7 +48,7 @@ fn safe_challenge(text: &str) -> Result<&str, Rejection> {
 /// Query parameters, decoded; a name given twice is refused (which one would count?).
 fn query(parts: &Parts) -> Result<Vec<(String, String)>, Rejection> {
     let raw = parts.uri.query().unwrap_or("");
-    let pairs = crate::twilio::sorted_params(raw.as_bytes())?;
+    let pairs = crate::scheme::form::sorted_params(raw.as_bytes())?;
     if pairs.windows(2).any(|w| w[0].0 == w[1].0) {
         return Err(Rejection::MalformedPayload);
     }

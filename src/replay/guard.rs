@@ -323,7 +323,7 @@ impl ReplayGuard {
         &self,
         call: impl Future<Output = Result<T, StoreError>>,
     ) -> Result<T, StoreError> {
-        match crate::deadline::timeout(self.store_timeout, call).await {
+        match crate::time::deadline::timeout(self.store_timeout, call).await {
             Ok(result) => result,
             Err(_) => Err(StoreError::Timeout),
         }
@@ -458,7 +458,7 @@ impl ReplayGuard {
                     Err(_) => Poll::Ready(Err(())),
                 },
             );
-        crate::deadline::timeout(self.handler_timeout, caught)
+        crate::time::deadline::timeout(self.handler_timeout, caught)
             .await
             .ok()
     }

@@ -5,9 +5,11 @@
 //! states exactly that; the verifier and the signer interpret it. Every preset in
 //! [`providers`](crate::providers) is a `Scheme` value.
 
-mod custom;
+pub(crate) mod body_json;
+mod file;
+pub(crate) mod form;
 mod handshake;
-mod header;
+mod layout;
 mod message;
 pub(crate) mod timestamp;
 
@@ -17,9 +19,9 @@ use std::sync::Arc;
 
 use http::HeaderName;
 
-pub use custom::SchemeFileError;
+pub use file::SchemeFileError;
 pub use handshake::Handshake;
-pub(crate) use header::{
+pub(crate) use layout::{
     ParsedSignatures, body_signature, object_fields, one_header, parse_body_signature,
     parse_signatures,
 };

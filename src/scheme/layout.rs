@@ -119,7 +119,7 @@ fn decode_into(encoding: Encoding, text: &str, out: &mut DecodedSig) -> Option<(
 /// malformed payload. The timestamp and the id are checked by the verifier.
 pub(crate) fn parse_body_signature<'a>(
     scheme: &Scheme,
-    object: &'a crate::body_field::SignatureObject,
+    object: &'a crate::scheme::body_json::SignatureObject,
 ) -> Result<ParsedSignatures<'a>, Rejection> {
     let mut parsed = ParsedSignatures {
         sigs: [DecodedSig::EMPTY; MAX_ENTRIES],
@@ -142,8 +142,8 @@ pub(crate) fn parse_body_signature<'a>(
 pub(crate) fn body_signature(
     layout: &Layout,
     body: &[u8],
-) -> Result<crate::body_field::SignatureObject, Rejection> {
-    use crate::body_field::{ObjectError, signature_object};
+) -> Result<crate::scheme::body_json::SignatureObject, Rejection> {
+    use crate::scheme::body_json::{ObjectError, signature_object};
     let Some(fields) = object_fields(layout) else {
         return Err(Rejection::MissingSignature);
     };
@@ -154,14 +154,14 @@ pub(crate) fn body_signature(
 }
 
 /// The field names of a [`Layout::BodyJson`].
-pub(crate) fn object_fields(layout: &Layout) -> Option<crate::body_field::ObjectFields<'_>> {
+pub(crate) fn object_fields(layout: &Layout) -> Option<crate::scheme::body_json::ObjectFields<'_>> {
     match layout {
         Layout::BodyJson {
             object,
             signature_field,
             timestamp_field,
             id_field,
-        } => Some(crate::body_field::ObjectFields {
+        } => Some(crate::scheme::body_json::ObjectFields {
             object,
             signature: signature_field,
             timestamp: timestamp_field,

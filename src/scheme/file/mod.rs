@@ -1,4 +1,4 @@
-#![doc = include_str!("custom/FORMAT.md")]
+#![doc = include_str!("FORMAT.md")]
 
 mod locate;
 
@@ -83,7 +83,7 @@ impl Scheme {
     /// Loads a scheme described in TOML. The format, with a full example, is below; every
     /// error names the field and the line ([`SchemeFileError`]).
     ///
-    #[doc = include_str!("custom/FORMAT.md")]
+    #[doc = include_str!("FORMAT.md")]
     pub fn from_toml(text: &str) -> Result<Scheme, SchemeFileError> {
         check_len(text.len())?;
         let table = toml::de::DeTable::parse(text).map_err(|e| {
