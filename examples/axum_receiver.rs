@@ -32,7 +32,7 @@
 //! ```text
 //! cargo run --example axum_receiver --features axum &
 //! printf '{"type":"ping"}' > body.json
-//! cargo run -q --features cli -- sign --provider standard-webhooks \
+//! cargo run -q -p hookguard-cli -- sign --provider standard-webhooks \
 //!     --secret whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw --id msg_1 --body-file body.json > headers.txt
 //! curl -i http://127.0.0.1:3000/webhook -H @headers.txt -H 'content-type: application/json' \
 //!     --data-binary @body.json     # 204, and the receiver prints `handled msg_1`

@@ -8,7 +8,7 @@
 #   scripts/interop.sh --sdk-only   # only check the SDK calls against the documented vectors
 #
 # Needs python3 (>= 3.10, with pip/venv), node >= 20 and npm. If the binary is missing and cargo is
-# available, it is built with `cargo build --features cli` (set INTEROP_NO_BUILD=1 to skip that).
+# available, it is built with `cargo build -p hookguard-cli` (set INTEROP_NO_BUILD=1 to skip that).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -62,8 +62,8 @@ export INTEROP_NODE_DIR="$NODE_DIR"
 export HOOKGUARD_BIN="${HOOKGUARD_BIN:-$ROOT/target/debug/hookguard}"
 if [[ " $* " != *" --sdk-only "* && ! -x "$HOOKGUARD_BIN" && "${INTEROP_NO_BUILD:-0}" != 1 ]] \
    && [[ "$HOOKGUARD_BIN" == "$ROOT/target/debug/hookguard" ]] && command -v cargo >/dev/null 2>&1; then
-  log "building $HOOKGUARD_BIN (cargo build --features cli)"
-  (cd "$ROOT" && cargo build --quiet --features cli) >&2
+  log "building $HOOKGUARD_BIN (cargo build -p hookguard-cli)"
+  (cd "$ROOT" && cargo build --quiet -p hookguard-cli) >&2
 fi
 
 exec "$PY" "$SRC/interop.py" "$@"

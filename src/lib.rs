@@ -46,7 +46,6 @@
 //! | `inbox` | the durable [`inbox`] (redb): commit before 2xx, retries, dead letters | no |
 //! | `xml` | XML payloads in the `Webhook<T>` extractors | no |
 //! | `metrics` | `metrics` counters of every decision | no |
-//! | `cli` | the `hookguard` binary | no |
 //!
 //! Without default features the crate is the framework-free core: [`Verifier`], [`Signer`],
 //! [`Secret`], the presets, and the [`replay`] store and guard.

@@ -1,5 +1,4 @@
 //! The `hookguard` binary: listing, sign → verify round trips, exit codes, no secret echo.
-#![cfg(feature = "cli")]
 
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
@@ -282,8 +281,9 @@ fn mailgun_signs_into_the_body_and_verifies_through_the_cli() {
     }
 }
 
+/// A path in the repository (the library's directory, one above this package's).
 fn manifest_path(rel: &str) -> String {
-    format!("{}/{rel}", env!("CARGO_MANIFEST_DIR"))
+    format!("{}/../{rel}", env!("CARGO_MANIFEST_DIR"))
 }
 
 /// Signs `body` with `sign_args`, then verifies it with `verify_args` plus the signed headers.
