@@ -75,14 +75,14 @@ mod sign;
 mod time;
 #[cfg(feature = "tower")]
 pub mod tower;
+mod verified;
 mod verify;
 
 pub use error::{ConfigError, Rejection};
-pub use time::clock;
 pub use providers::{Provider, UnknownProvider};
 pub use scheme::{Handshake, Scheme, SchemeFileError};
 pub use secret::{KeyId, Keyring, MAX_KEYS, Secret};
 pub use sign::{Delivery, Signer};
-pub use verify::{
-    DEFAULT_TOLERANCE, DeliveryId, MAX_ID_LEN, MAX_TOLERANCE, Verified, Verifier, VerifierBuilder,
-};
+pub use time::clock;
+pub use verified::{DeliveryId, MAX_ID_LEN, Verified};
+pub use verify::{DEFAULT_TOLERANCE, MAX_TOLERANCE, Verifier, VerifierBuilder};

@@ -10,12 +10,12 @@ use http::{HeaderMap, HeaderValue, Method, Request};
 
 use crate::crypto;
 use crate::error::ConfigError;
+use crate::providers;
 use crate::providers::Provider;
 use crate::scheme::{
     Algorithm, Encoding, Layout, MessageInput, Part, Scheme, TimestampSource, object_fields,
 };
 use crate::secret::{Secret, SecretKind};
-use crate::providers;
 use crate::verify::parse_origin;
 
 /// One delivery to sign.
@@ -132,7 +132,7 @@ impl Signer {
             _ => false,
         };
         if let (SecretKind::Bytes(token), Algorithm::Token) = (&secret.kind, scheme.algorithm) {
-            crate::verify::check_token(token)?;
+            crate::crypto::check_token(token)?;
         }
         if !fits {
             if scheme.algorithm == Algorithm::Ed25519 && !cfg!(feature = "ed25519") {
@@ -221,7 +221,7 @@ impl Signer {
                 let id = delivery.id.as_deref().ok_or(ConfigError::InvalidDelivery(
                     "this scheme signs a delivery id",
                 ))?;
-                crate::verify::DeliveryId::new(id).ok_or(ConfigError::InvalidDelivery(
+                crate::verified::DeliveryId::new(id).ok_or(ConfigError::InvalidDelivery(
                     "id must be 1-256 of [A-Za-z0-9_:-]",
                 ))?;
                 id

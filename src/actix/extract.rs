@@ -11,7 +11,7 @@ use serde::de::DeserializeOwned;
 use super::convert::{ActixBody, parts_of, to_actix};
 use crate::pipeline::Pipeline;
 use crate::replay::ClaimHandle;
-use crate::verify::Verified;
+use crate::verified::Verified;
 
 /// The verified payload, decoded by its `Content-Type` (JSON unless it says
 /// `application/x-www-form-urlencoded`, or — feature `xml` — `application/xml`/`text/xml`).

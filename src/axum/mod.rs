@@ -59,7 +59,7 @@ use serde::de::DeserializeOwned;
 
 use crate::error::Rejection;
 use crate::pipeline::{ObservedRejection, rejection_response};
-use crate::verify::Verified;
+use crate::verified::Verified;
 
 impl IntoResponse for Rejection {
     fn into_response(self) -> Response {

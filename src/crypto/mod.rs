@@ -1,8 +1,11 @@
-//! MAC computation and constant-time matching over every key × every offered signature.
+//! MAC computation, prepared keys, and constant-time matching over every key × every offered
+//! signature.
 
 mod hmac256;
+mod keys;
 
 pub(crate) use hmac256::PreparedHmacSha256;
+pub(crate) use keys::{Matcher, PreparedKey, check_token, prepare};
 
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256, Sha512};

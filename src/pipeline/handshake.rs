@@ -10,7 +10,8 @@ use subtle::ConstantTimeEq;
 
 use crate::error::Rejection;
 use crate::scheme::Handshake;
-use crate::verify::{Verified, Verifier};
+use crate::verified::Verified;
+use crate::verify::Verifier;
 
 /// The longest challenge echoed back; longer ones are refused.
 const MAX_CHALLENGE: usize = 512;

@@ -43,7 +43,8 @@ use crate::replay::{
     Admitted, BodyDigest, ClaimHandle, Guarded, HandlerOutcome, MemoryStore, ReplayGuard, ReplayKey,
 };
 use crate::scheme::Scheme;
-use crate::verify::{Verified, Verifier};
+use crate::verified::Verified;
+use crate::verify::Verifier;
 
 /// Default body cap: 1 MiB.
 pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;

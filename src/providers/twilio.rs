@@ -4,6 +4,8 @@
 //! must equal that value. The URL is tried with and without its default port, as Twilio's SDKs
 //! do. Vector: Twilio docs, "Webhooks security", reproduced with PyPI `twilio`.
 
+use subtle::ConstantTimeEq as _;
+
 use crate::scheme::{Algorithm, Encoding, Part, Scheme, single};
 
 pub(crate) fn scheme() -> Scheme {
@@ -24,6 +26,12 @@ pub(crate) fn body_sha256_param(url: &str) -> Option<&str> {
     query
         .split('&')
         .find_map(|pair| pair.strip_prefix("bodySHA256="))
+}
+
+/// Whether `body`'s SHA-256, in lower-case hex, is `expected` (compared in constant time).
+pub(crate) fn body_hashes_to(body: &[u8], expected: &str) -> bool {
+    let actual = hex::encode(crate::crypto::sha256(body));
+    expected.len() == actual.len() && bool::from(expected.as_bytes().ct_eq(actual.as_bytes()))
 }
 
 /// The URL as given, and with its default port toggled (added when absent, removed when

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use crate::verify::Verified;
+use crate::verified::Verified;
 
 /// The most bytes a tenant name may have.
 const MAX_TENANT: usize = 64;
