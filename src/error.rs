@@ -234,6 +234,10 @@ pub enum ConfigError {
     /// The body cap or the body deadline is zero.
     #[error("body limit and body timeout must be non-zero")]
     InvalidBodyLimits,
+    /// `PipelineBuilder::tenant` on a pipeline whose tenants come from a resolver (each
+    /// tenant's name is the resolver's).
+    #[error("a resolver pipeline names its tenants: tenant() does not apply")]
+    TenantWithResolver,
     /// A delivery given to the signer lacks what the scheme signs, or has an invalid value.
     #[error("cannot sign: {0}")]
     InvalidDelivery(&'static str),

@@ -1,0 +1,149 @@
+//! What adapters call: [`Pipeline::process`] runs the whole pipeline around their handler;
+//! [`Pipeline::accept_and_claim`] stops after the claim for handlers that run outside it.
+
+use std::future::Future;
+use std::net::IpAddr;
+
+use bytes::Bytes;
+use http::Response;
+use http::request::Parts;
+
+use super::accept::{Accepted, Stop};
+use super::{BodySource, Pipeline, problem};
+use crate::error::Rejection;
+use crate::replay::{Admitted, ClaimHandle, Guarded, HandlerOutcome};
+use crate::verified::Verified;
+
+/// What the adapter must send back.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Processed<R> {
+    /// The handler ran; this is its result (already completed or released).
+    Handled(R),
+    /// hookguard answers itself: a rejection, a duplicate (200), or a handler that panicked or
+    /// timed out.
+    Respond(Response<Bytes>),
+}
+
+/// The failure an observe-only pipeline let through, in the request extensions for the
+/// handler (it is never set when verification succeeded).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ObservedRejection(pub Rejection);
+
+impl Pipeline {
+    /// Runs the whole pipeline for one request. `handler` gets the head, the verified body
+    /// bytes (exactly those that were verified) and the [`Verified`] facts — or, only in
+    /// observe-only mode, the rejection verification would have made.
+    pub async fn process<H, Fut>(
+        &self,
+        parts: Parts,
+        peer: Option<IpAddr>,
+        body: impl BodySource,
+        handler: H,
+    ) -> Processed<Fut::Output>
+    where
+        H: FnOnce(Parts, Bytes, Result<Verified, Rejection>) -> Fut,
+        Fut: Future,
+        Fut::Output: HandlerOutcome,
+    {
+        let accepted = match self.accept(&parts, peer, body).await {
+            Ok(accepted) => accepted,
+            Err(Stop::Respond(response)) => return Processed::Respond(response),
+            Err(Stop::Observe {
+                bytes,
+                rejection,
+                trace,
+            }) => {
+                // Observe-only: no claim without a verified id; the handler decides.
+                let out = handler(parts, bytes, Err(rejection)).await;
+                trace.log("observed_unverified", None);
+                return Processed::Handled(out);
+            }
+        };
+        let Accepted {
+            bytes,
+            verified,
+            key,
+            digest,
+            trace,
+        } = accepted;
+        let for_handler = verified.clone();
+        let ran = self
+            .inner
+            .replay
+            .run(&key, &digest, move || {
+                handler(parts, bytes, Ok(for_handler))
+            })
+            .await;
+        match ran {
+            Ok(Guarded::Ran(out)) => {
+                trace.log(
+                    if out.succeeded() {
+                        "handled"
+                    } else {
+                        "handler_failed"
+                    },
+                    Some(&verified),
+                );
+                Processed::Handled(out)
+            }
+            Ok(Guarded::Duplicate) => {
+                trace.log("duplicate", Some(&verified));
+                Processed::Respond(problem::duplicate_response())
+            }
+            Ok(Guarded::Panicked) => {
+                trace.log("handler_panicked", Some(&verified));
+                Processed::Respond(problem::panicked_response())
+            }
+            Ok(Guarded::TimedOut) => {
+                trace.log("handler_timeout", Some(&verified));
+                Processed::Respond(problem::timed_out_response(5))
+            }
+            Err(r) => Processed::Respond(trace.refuse(r, Some(&verified))),
+        }
+    }
+
+    /// Steps 1–5 for adapters whose handler runs outside the pipeline (a standalone
+    /// extractor): admission, body, verification, and the claim. The caller must
+    /// [`complete`](ClaimHandle::complete) or [`release`](ClaimHandle::release) the returned
+    /// claim after its handler (dropping it releases). `None`: the store failed and the guard
+    /// fails open.
+    pub async fn accept_and_claim(
+        &self,
+        parts: &Parts,
+        peer: Option<IpAddr>,
+        body: impl BodySource,
+    ) -> Result<(Bytes, Verified, Option<ClaimHandle>), Response<Bytes>> {
+        // Observe-only mode applies to the layer and middleware; a standalone extractor has
+        // no way to hand an unverified payload on, so it stays strict.
+        let accepted = match self.accept(parts, peer, body).await {
+            Ok(accepted) => accepted,
+            Err(Stop::Respond(response)) => return Err(response),
+            Err(Stop::Observe {
+                rejection, trace, ..
+            }) => return Err(trace.refuse(rejection, None)),
+        };
+        let Accepted {
+            bytes,
+            verified,
+            key,
+            digest,
+            trace,
+        } = accepted;
+        match self.inner.replay.claim(&key, &digest).await {
+            Ok(Admitted::Claimed(handle)) => {
+                trace.log("claimed", Some(&verified));
+                Ok((bytes, verified, Some(handle)))
+            }
+            Ok(Admitted::Unprotected) => {
+                trace.log("unprotected", Some(&verified));
+                Ok((bytes, verified, None))
+            }
+            Ok(Admitted::Duplicate) => {
+                trace.log("duplicate", Some(&verified));
+                Err(problem::duplicate_response())
+            }
+            Err(r) => Err(trace.refuse(r, Some(&verified))),
+        }
+    }
+}
