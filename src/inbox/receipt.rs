@@ -137,6 +137,16 @@ impl Receipt {
     pub fn body_len(&self) -> usize {
         self.body.len()
     }
+
+    /// The body.
+    pub fn body(&self) -> &Bytes {
+        &self.body
+    }
+
+    /// The headers it keeps, in order.
+    pub fn kept_headers(&self) -> &[(HeaderName, HeaderValue)] {
+        &self.headers
+    }
 }
 
 impl fmt::Debug for Receipt {
