@@ -13,9 +13,11 @@ use crate::error::ConfigError;
 use crate::providers;
 use crate::providers::Provider;
 use crate::scheme::{
-    Algorithm, Encoding, Layout, MessageInput, Part, Scheme, TimestampSource, object_fields,
+    Algorithm, Encoding, MessageInput, Part, Scheme, TimestampSource, body_json, object_fields,
+    render_signature,
 };
 use crate::secret::{Secret, SecretKind};
+use crate::verified::DeliveryId;
 use crate::verify::parse_origin;
 
 /// One delivery to sign.
@@ -199,111 +201,122 @@ impl Signer {
     /// ```
     pub fn sign_with_body(&self, delivery: &Delivery) -> Result<(HeaderMap, Bytes), ConfigError> {
         let scheme = &self.scheme;
-        let unit = match &scheme.timestamp {
-            Some(TimestampSource::Header(_, unit) | TimestampSource::SignatureParam(unit)) => {
-                Some(*unit)
-            }
-            _ => None,
-        };
-        let ts_text = match unit {
-            Some(unit) => {
-                let seconds = match delivery.timestamp {
-                    Some(t) => t,
-                    None => now_seconds(),
-                };
-                crate::scheme::timestamp::format(seconds, unit)
-                    .ok_or(ConfigError::InvalidDelivery("timestamp out of range"))?
-            }
-            None => String::new(),
-        };
-        let id = match scheme.id_header.is_some() || scheme.signature_in_body() {
-            true => {
-                let id = delivery.id.as_deref().ok_or(ConfigError::InvalidDelivery(
-                    "this scheme signs a delivery id",
-                ))?;
-                crate::verified::DeliveryId::new(id).ok_or(ConfigError::InvalidDelivery(
-                    "id must be 1-256 of [A-Za-z0-9_:-]",
-                ))?;
-                id
-            }
-            false => "",
-        };
-        let needs_url = scheme
-            .message
-            .iter()
-            .any(|p| matches!(p, Part::Url | Part::TwilioParams));
-        let url = match (&delivery.url, needs_url) {
-            (Some(url), true) => {
-                parse_origin_prefix(url)?;
-                url.as_str()
-            }
-            (None, true) => return Err(ConfigError::InvalidDelivery("this scheme signs the URL")),
-            (_, false) => "",
-        };
-        let twilio_params = scheme
-            .message
-            .iter()
-            .any(|p| matches!(p, Part::TwilioParams));
-        let params = if twilio_params && providers::twilio::body_sha256_param(url).is_none() {
-            crate::scheme::form::sorted_params(&delivery.body)
-                .map_err(|_| ConfigError::InvalidDelivery("form body is not valid UTF-8"))?
-        } else {
-            Vec::new()
-        };
+        let timestamp = self.signed_timestamp(delivery)?;
+        let id = self.signed_id(delivery)?;
+        let url = self.signed_url(delivery)?;
+        let params = self.signed_params(url, delivery)?;
         let input = MessageInput {
             method: delivery.method.as_str(),
             url,
             id,
-            timestamp: &ts_text,
+            timestamp: &timestamp,
             body: &delivery.body,
             params: &params,
         };
-
         let signature = self.signature(&input)?;
         if let Some(fields) = object_fields(&scheme.layout) {
-            let body = insert_signature_object(
-                &delivery.body,
-                fields,
-                [
-                    (fields.timestamp, &ts_text),
-                    (fields.id, id),
-                    (fields.signature, &signature),
-                ],
+            let members = [
+                (fields.timestamp, timestamp.as_str()),
+                (fields.id, id),
+                (fields.signature, signature.as_str()),
+            ];
+            let body = body_json::insert_signature_object(&delivery.body, fields, members).ok_or(
+                ConfigError::InvalidDelivery(
+                    "the body must be one JSON object without the signature object",
+                ),
             )?;
             return Ok((HeaderMap::new(), body));
         }
-        let value = match &scheme.layout {
-            // Returned above, with the signature inside the body.
-            Layout::BodyJson { .. } => String::new(),
-            Layout::Single { prefix } => format!("{prefix}{signature}"),
-            Layout::List {
-                item_sep,
-                kv_sep,
-                signature_key,
-                timestamp_key,
-            } => {
-                let (item, kv) = (char::from(*item_sep), char::from(*kv_sep));
-                match timestamp_key {
-                    Some(t) => format!("{t}{kv}{ts_text}{item}{signature_key}{kv}{signature}"),
-                    None => format!("{signature_key}{kv}{signature}"),
-                }
-            }
-        };
+        let value = render_signature(&scheme.layout, &timestamp, &signature);
+        let headers = self.headers(id, &timestamp, &value)?;
+        Ok((headers, delivery.body.clone()))
+    }
 
-        let mut headers = HeaderMap::new();
-        let header_value = |v: &str| {
+    /// The timestamp text the scheme signs (the delivery's, or now), or `""`.
+    fn signed_timestamp(&self, delivery: &Delivery) -> Result<String, ConfigError> {
+        let unit = match &self.scheme.timestamp {
+            Some(TimestampSource::Header(_, unit) | TimestampSource::SignatureParam(unit)) => *unit,
+            _ => return Ok(String::new()),
+        };
+        let seconds = delivery.timestamp.unwrap_or_else(now_seconds);
+        crate::scheme::timestamp::format(seconds, unit)
+            .ok_or(ConfigError::InvalidDelivery("timestamp out of range"))
+    }
+
+    /// The delivery id the scheme signs, checked as the verifier will, or `""`.
+    fn signed_id<'d>(&self, delivery: &'d Delivery) -> Result<&'d str, ConfigError> {
+        if !self.scheme.has_signed_id() {
+            return Ok("");
+        }
+        let id = delivery.id.as_deref().ok_or(ConfigError::InvalidDelivery(
+            "this scheme signs a delivery id",
+        ))?;
+        DeliveryId::new(id).ok_or(ConfigError::InvalidDelivery(
+            "id must be 1-256 of [A-Za-z0-9_:-]",
+        ))?;
+        Ok(id)
+    }
+
+    /// The URL the scheme signs (an absolute http(s) URL), or `""`.
+    fn signed_url<'d>(&self, delivery: &'d Delivery) -> Result<&'d str, ConfigError> {
+        if !self.signs_url() {
+            return Ok("");
+        }
+        let url = delivery
+            .url
+            .as_deref()
+            .ok_or(ConfigError::InvalidDelivery("this scheme signs the URL"))?;
+        parse_origin_prefix(url)?;
+        Ok(url)
+    }
+
+    /// The sorted form parameters the scheme signs (Twilio's rules), or none.
+    fn signed_params(
+        &self,
+        url: &str,
+        delivery: &Delivery,
+    ) -> Result<Vec<(String, String)>, ConfigError> {
+        if !self.signs_form_body(url) {
+            return Ok(Vec::new());
+        }
+        crate::scheme::form::sorted_params(&delivery.body)
+            .map_err(|_| ConfigError::InvalidDelivery("form body is not valid UTF-8"))
+    }
+
+    fn signs_url(&self) -> bool {
+        let message = &self.scheme.message;
+        message.contains(&Part::Url) || message.contains(&Part::TwilioParams)
+    }
+
+    /// Whether the body is signed as form parameters: the scheme signs them, and the URL does
+    /// not carry the body's hash instead (Twilio's `bodySHA256`).
+    fn signs_form_body(&self, url: &str) -> bool {
+        self.scheme.message.contains(&Part::TwilioParams)
+            && providers::twilio::body_sha256_param(url).is_none()
+    }
+
+    /// The id, timestamp and signature headers the scheme sends.
+    fn headers(
+        &self,
+        id: &str,
+        timestamp: &str,
+        signature: &str,
+    ) -> Result<HeaderMap, ConfigError> {
+        let scheme = &self.scheme;
+        let value = |v: &str| {
             HeaderValue::from_str(v).map_err(|_| ConfigError::InvalidDelivery("not a header value"))
         };
+        let mut headers = HeaderMap::new();
         if let Some(name) = &scheme.id_header {
-            headers.insert(name.clone(), header_value(id)?);
+            headers.insert(name.clone(), value(id)?);
         }
         if let Some(TimestampSource::Header(name, _)) = &scheme.timestamp {
-            headers.insert(name.clone(), header_value(&ts_text)?);
+            headers.insert(name.clone(), value(timestamp)?);
         }
         if let Some(name) = &scheme.signature_header {
-            headers.insert(name.clone(), header_value(&value)?);
+            headers.insert(name.clone(), value(signature)?);
         }
-        Ok((headers, delivery.body.clone()))
+        Ok(headers)
     }
 
     /// A complete signed request: `delivery`'s method and URL, the body and headers of
@@ -315,13 +328,7 @@ impl Signer {
             .as_deref()
             .ok_or(ConfigError::InvalidDelivery("a request needs a URL"))?;
         let (headers, body) = self.sign_with_body(delivery)?;
-        let form = self
-            .scheme
-            .message
-            .iter()
-            .any(|p| matches!(p, Part::TwilioParams))
-            && providers::twilio::body_sha256_param(url).is_none();
-        let content_type = if form {
+        let content_type = if self.signs_form_body(url) {
             "application/x-www-form-urlencoded"
         } else {
             "application/json"
@@ -374,43 +381,6 @@ impl Signer {
                 .map_err(|_| ConfigError::InvalidDelivery("token must be UTF-8"))?,
         })
     }
-}
-
-/// `body` (a JSON object without the signature object) with the signature object added as
-/// its first member. Only bytes are inserted: the caller's members keep their exact text.
-fn insert_signature_object(
-    body: &[u8],
-    fields: crate::scheme::body_json::ObjectFields<'_>,
-    members: [(&str, &str); 3],
-) -> Result<Bytes, ConfigError> {
-    if !crate::scheme::body_json::is_unsigned_object(body, fields) {
-        return Err(ConfigError::InvalidDelivery(
-            "the body must be one JSON object without the signature object",
-        ));
-    }
-    let json = |s: &str| serde_json::to_string(s).unwrap_or_default();
-    let mut object = format!("{}:{{", json(fields.object));
-    for (i, (name, value)) in members.iter().enumerate() {
-        if i > 0 {
-            object.push(',');
-        }
-        object.push_str(&json(name));
-        object.push(':');
-        object.push_str(&json(value));
-    }
-    object.push('}');
-    let is_space = |b: &u8| matches!(b, b' ' | b'\t' | b'\n' | b'\r');
-    // A valid object starts with `{` after optional white space.
-    let open = body.iter().position(|b| !is_space(b)).unwrap_or(0) + 1;
-    let empty = body[open..].iter().find(|b| !is_space(b)) == Some(&b'}');
-    let mut out = Vec::with_capacity(body.len() + object.len() + 1);
-    out.extend_from_slice(&body[..open]);
-    out.extend_from_slice(object.as_bytes());
-    if !empty {
-        out.push(b',');
-    }
-    out.extend_from_slice(&body[open..]);
-    Ok(Bytes::from(out))
 }
 
 fn parse_origin_prefix(url: &str) -> Result<(), ConfigError> {

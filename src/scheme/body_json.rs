@@ -206,6 +206,42 @@ impl<'de> Visitor<'de> for InnerSeed<'_> {
     }
 }
 
+/// `body` (a JSON object without the signature object) with the signature object added as
+/// its first member. Only bytes are inserted: the caller's members keep their exact text.
+/// `None` if `body` is not such an object.
+pub(crate) fn insert_signature_object(
+    body: &[u8],
+    fields: ObjectFields<'_>,
+    members: [(&str, &str); 3],
+) -> Option<bytes::Bytes> {
+    if !is_unsigned_object(body, fields) {
+        return None;
+    }
+    let json = |s: &str| serde_json::to_string(s).unwrap_or_default();
+    let mut object = format!("{}:{{", json(fields.object));
+    for (i, (name, value)) in members.iter().enumerate() {
+        if i > 0 {
+            object.push(',');
+        }
+        object.push_str(&json(name));
+        object.push(':');
+        object.push_str(&json(value));
+    }
+    object.push('}');
+    let is_space = |b: &u8| matches!(b, b' ' | b'\t' | b'\n' | b'\r');
+    // A valid object starts with `{` after optional white space.
+    let open = body.iter().position(|b| !is_space(b)).unwrap_or(0) + 1;
+    let empty = body[open..].iter().find(|b| !is_space(b)) == Some(&b'}');
+    let mut out = Vec::with_capacity(body.len() + object.len() + 1);
+    out.extend_from_slice(&body[..open]);
+    out.extend_from_slice(object.as_bytes());
+    if !empty {
+        out.push(b',');
+    }
+    out.extend_from_slice(&body[open..]);
+    Some(bytes::Bytes::from(out))
+}
+
 #[cfg(test)]
 mod tests {
     use super::{ObjectError, ObjectFields, integer, is_unsigned_object, signature_object};

@@ -1,4 +1,5 @@
-//! Strict header access and signature-header parsing.
+//! Signature headers, both ways: strict header access, parsing a signature header (or a
+//! body-carried signature object) into its signatures, and rendering one for the signer.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
@@ -234,6 +235,28 @@ pub(crate) fn parse_signatures<'a>(
         return Err(Rejection::MissingSignature);
     }
     Ok(parsed)
+}
+
+/// The signature header's value for `signature` in `layout` (the inverse of
+/// [`parse_signatures`]): `prefix + signature`, or `t=<timestamp>,v1=<signature>`-style
+/// lists. Empty for a signature that travels in the body.
+pub(crate) fn render_signature(layout: &Layout, timestamp: &str, signature: &str) -> String {
+    match layout {
+        Layout::BodyJson { .. } => String::new(),
+        Layout::Single { prefix } => format!("{prefix}{signature}"),
+        Layout::List {
+            item_sep,
+            kv_sep,
+            signature_key,
+            timestamp_key,
+        } => {
+            let (item, kv) = (char::from(*item_sep), char::from(*kv_sep));
+            match timestamp_key {
+                Some(t) => format!("{t}{kv}{timestamp}{item}{signature_key}{kv}{signature}"),
+                None => format!("{signature_key}{kv}{signature}"),
+            }
+        }
+    }
 }
 
 #[cfg(test)]

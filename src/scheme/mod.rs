@@ -23,7 +23,7 @@ pub use file::SchemeFileError;
 pub use handshake::Handshake;
 pub(crate) use layout::{
     ParsedSignatures, body_signature, object_fields, one_header, parse_body_signature,
-    parse_signatures,
+    parse_signatures, render_signature,
 };
 pub(crate) use message::{MessageInput, feed};
 
