@@ -197,8 +197,8 @@ async fn handler(body: Bytes) -> StatusCode {
     StatusCode::NO_CONTENT
 }
 
-async fn json_handler(Webhook(payload): Webhook<serde_json::Value>) -> StatusCode {
-    std::hint::black_box(&payload);
+async fn json_handler(payload: Webhook<serde_json::Value>) -> StatusCode {
+    std::hint::black_box(&*payload);
     StatusCode::NO_CONTENT
 }
 

@@ -29,7 +29,7 @@ use hookguard::pipeline::Pipeline;
 use hookguard::ratelimit::RateLimit;
 use hookguard::replay::{MemoryStore, ReplayGuard};
 use hookguard::tower::WebhookLayer;
-use hookguard::{Delivery, Provider, Signer, Verified, Verifier};
+use hookguard::{Delivery, Provider, Signer, Verifier};
 use http::StatusCode;
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -72,10 +72,9 @@ impl AppState {
 /// simulates a transient outage (500 on the first attempt of that delivery id).
 async fn handler(
     State(state): State<AppState>,
-    verified: Verified,
-    Webhook(event): Webhook<Value>,
+    event: Webhook<Value>,
 ) -> (StatusCode, [(&'static str, &'static str); 1]) {
-    let id = verified.delivery_id().as_str().to_owned();
+    let id = event.verified().delivery_id().as_str().to_owned();
     let attempt = {
         let mut attempts = state.attempts.lock().unwrap();
         let n = attempts.entry(id).or_default();

@@ -1,9 +1,102 @@
-//! Decoding a verified payload by its `Content-Type`, shared by the axum and actix extractors
-//! so both answer a payload that does not decode with the same bytes.
+//! What the axum and actix `Webhook<T>` extractors share, so both answer alike: decoding a
+//! verified payload by its `Content-Type`, and [`WebhookRejection`], their one rejection type.
+
+use std::fmt;
 
 use bytes::Bytes;
-use http::HeaderValue;
+use http::{HeaderValue, StatusCode};
 use serde::de::DeserializeOwned;
+
+use crate::pipeline::problem;
+
+/// Why a webhook extractor (`Webhook<T>`, `Verified`) refused a request, in either adapter:
+/// one type with a status per variant, rendered as problem+json by one renderer.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum WebhookRejection {
+    /// No verified delivery on this request: the route is not behind the webhook layer or
+    /// middleware (a routing mistake). 500 `not_verified`.
+    NotVerified,
+    /// The verified body does not decode as the expected type. 400 `invalid_payload`, with
+    /// the format and the position of the error, never the content around it.
+    InvalidPayload {
+        /// The format that was tried (`json`, `form`, `xml`).
+        format: &'static str,
+        /// 1-based line of the error, when the decoder knows it.
+        line: Option<usize>,
+        /// 1-based column of the error, when the decoder knows it.
+        column: Option<usize>,
+    },
+    /// The body could not be read (the connection failed). 400 `body_read_failed`.
+    BodyReadFailed,
+    /// The pipeline answered the request itself (a standalone actix extractor: a refusal, a
+    /// duplicate): this response, exactly as the middleware would send it.
+    Answered(Box<http::Response<Bytes>>),
+}
+
+impl WebhookRejection {
+    /// The HTTP status it is answered with.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::NotVerified => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::InvalidPayload { .. } | Self::BodyReadFailed => StatusCode::BAD_REQUEST,
+            Self::Answered(response) => response.status(),
+        }
+    }
+
+    /// The response: a problem+json body with the stable code.
+    pub fn to_response(&self) -> http::Response<Bytes> {
+        match self {
+            Self::NotVerified => problem::problem(self.status(), "not_verified", &[]),
+            Self::InvalidPayload {
+                format,
+                line,
+                column,
+            } => {
+                let more = [
+                    ("format", (*format).into()),
+                    ("line", (*line).into()),
+                    ("column", (*column).into()),
+                ];
+                problem::problem(self.status(), "invalid_payload", &more)
+            }
+            Self::BodyReadFailed => problem::problem(self.status(), "body_read_failed", &[]),
+            Self::Answered(response) => (**response).clone(),
+        }
+    }
+
+    /// A route without the layer or middleware: logged as the server error it is.
+    pub(crate) fn not_verified() -> Self {
+        tracing::error!(target: "hookguard", "webhook extractor on a route without the webhook layer or middleware");
+        Self::NotVerified
+    }
+}
+
+impl From<DecodeError> for WebhookRejection {
+    fn from(e: DecodeError) -> Self {
+        tracing::info!(target: "hookguard", format = e.format, line = e.line, column = e.column, "verified payload does not decode");
+        Self::InvalidPayload {
+            format: e.format,
+            line: e.line,
+            column: e.column,
+        }
+    }
+}
+
+impl fmt::Display for WebhookRejection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::NotVerified => f.write_str("no verified webhook on this request"),
+            Self::InvalidPayload { format, .. } => {
+                write!(f, "verified payload does not decode as {format}")
+            }
+            Self::BodyReadFailed => f.write_str("body could not be read"),
+            Self::Answered(response) => write!(f, "webhook refused with {}", response.status()),
+        }
+    }
+}
+
+impl std::error::Error for WebhookRejection {}
 
 /// The verified body does not decode as the expected type. Carries the position of the
 /// error, never the content around it.
@@ -21,26 +114,6 @@ impl DecodeError {
             line: None,
             column: None,
         }
-    }
-
-    /// 400 `invalid_payload`, problem+json, with the format and position.
-    pub(crate) fn into_problem(self) -> http::Response<Bytes> {
-        let body = serde_json::json!({
-            "type": "about:blank",
-            "title": "Bad Request",
-            "status": 400,
-            "code": "invalid_payload",
-            "format": self.format,
-            "line": self.line,
-            "column": self.column,
-        });
-        let mut response = http::Response::new(Bytes::from(body.to_string()));
-        *response.status_mut() = http::StatusCode::BAD_REQUEST;
-        response.headers_mut().insert(
-            http::header::CONTENT_TYPE,
-            HeaderValue::from_static("application/problem+json"),
-        );
-        response
     }
 }
 
@@ -109,8 +182,14 @@ mod tests {
             (err.format, err.line, err.column),
             ("json", Some(2), Some(19))
         );
-        let body = err.into_problem().into_body();
+        let rejection = WebhookRejection::from(err);
+        assert_eq!(rejection.status(), StatusCode::BAD_REQUEST);
+        let body = rejection.to_response().into_body();
         assert!(!String::from_utf8_lossy(&body).contains("SECRETISH"));
+        assert_eq!(
+            body,
+            r#"{"code":"invalid_payload","column":19,"format":"json","line":2,"status":400,"title":"Bad Request","type":"about:blank"}"#
+        );
         assert_eq!(
             decode::<Event>(Some(&form), b"id=x").unwrap_err().format,
             "form"

@@ -58,9 +58,9 @@ pub mod actix;
 #[cfg(feature = "axum")]
 pub mod axum;
 mod crypto;
-#[cfg(any(feature = "axum", feature = "actix-web"))]
-mod decode;
 mod error;
+#[cfg(any(feature = "axum", feature = "actix-web"))]
+mod extract;
 #[cfg(feature = "inbox")]
 pub mod inbox;
 #[cfg(feature = "pipeline")]

@@ -9,6 +9,7 @@ use futures_core::future::LocalBoxFuture;
 use serde::de::DeserializeOwned;
 
 use super::convert::{ActixBody, parts_of, to_actix};
+pub use crate::extract::WebhookRejection;
 use crate::pipeline::Pipeline;
 use crate::replay::ClaimHandle;
 use crate::verified::Verified;
@@ -68,75 +69,37 @@ impl<T> Webhook<T> {
     }
 }
 
-/// A pipeline answer from the extractor, rendered exactly as the middleware would.
-#[derive(Debug)]
-pub struct Refusal(Box<http::Response<bytes::Bytes>>);
-
-impl Refusal {
-    /// The pipeline's `response`, to answer as an actix error where no request is left to
-    /// build a `ServiceResponse` from.
-    pub(crate) fn from_response(response: http::Response<bytes::Bytes>) -> Self {
-        Refusal(Box::new(response))
-    }
-}
-
-impl fmt::Display for Refusal {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "webhook refused with {}", self.0.status())
-    }
-}
-
-impl actix_web::ResponseError for Refusal {
+impl actix_web::ResponseError for WebhookRejection {
     fn status_code(&self) -> actix_web::http::StatusCode {
-        actix_web::http::StatusCode::from_u16(self.0.status().as_u16())
+        actix_web::http::StatusCode::from_u16(self.status().as_u16())
             .unwrap_or(actix_web::http::StatusCode::INTERNAL_SERVER_ERROR)
     }
 
     fn error_response(&self) -> actix_web::HttpResponse {
-        to_actix((*self.0).clone())
+        to_actix(self.to_response())
     }
 }
 
-fn refusal(status: u16, code: &str) -> Refusal {
-    let body = serde_json::json!({
-        "type": "about:blank",
-        "title": http::StatusCode::from_u16(status).ok().and_then(|s| s.canonical_reason()).unwrap_or("Error"),
-        "status": status,
-        "code": code,
-    });
-    let mut response = http::Response::new(bytes::Bytes::from(body.to_string()));
-    *response.status_mut() =
-        http::StatusCode::from_u16(status).unwrap_or(http::StatusCode::BAD_REQUEST);
-    response.headers_mut().insert(
-        http::header::CONTENT_TYPE,
-        http::HeaderValue::from_static("application/problem+json"),
-    );
-    Refusal(Box::new(response))
-}
-
-fn decode<T: DeserializeOwned>(req: &HttpRequest, bytes: &[u8]) -> Result<T, Refusal> {
+fn decode<T: DeserializeOwned>(req: &HttpRequest, bytes: &[u8]) -> Result<T, WebhookRejection> {
     let content_type = req
         .headers()
         .get("content-type")
         .and_then(|v| http::HeaderValue::from_bytes(v.as_bytes()).ok());
-    crate::decode::decode(content_type.as_ref(), bytes).map_err(|e| {
-        tracing::info!(target: "hookguard", format = e.format, line = e.line, column = e.column, "verified payload does not decode");
-        Refusal(Box::new(e.into_problem()))
-    })
+    Ok(crate::extract::decode(content_type.as_ref(), bytes)?)
 }
 
-async fn collect(payload: &mut ActixBody) -> Result<bytes::Bytes, Refusal> {
+async fn collect(payload: &mut ActixBody) -> Result<bytes::Bytes, WebhookRejection> {
     use crate::pipeline::BodySource;
     let mut buf = bytes::BytesMut::new();
     while let Some(chunk) = payload.next_chunk().await {
-        let chunk = chunk.map_err(|_| refusal(400, "body_read_failed"))?;
+        let chunk = chunk.map_err(|_| WebhookRejection::BodyReadFailed)?;
         buf.extend_from_slice(&chunk);
     }
     Ok(buf.freeze())
 }
 
 impl<T: DeserializeOwned + 'static> FromRequest for Webhook<T> {
-    type Error = Refusal;
+    type Error = WebhookRejection;
     type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
@@ -158,16 +121,17 @@ impl<T: DeserializeOwned + 'static> FromRequest for Webhook<T> {
                 req.app_data::<actix_web::web::Data<Pipeline>>()
                     .map(|d| Pipeline::clone(d))
             }) else {
-                tracing::error!(target: "hookguard", "Webhook extractor without WebhookGuard and without a Pipeline in app_data");
-                return Err(refusal(500, "not_verified"));
+                // Neither behind WebhookGuard nor with a Pipeline in app_data.
+                return Err(WebhookRejection::not_verified());
             };
-            let parts = parts_of(&req)
-                .map_err(|r| Refusal(Box::new(crate::pipeline::rejection_response(&r))))?;
+            let parts = parts_of(&req).map_err(|r| {
+                WebhookRejection::Answered(Box::new(crate::pipeline::rejection_response(&r)))
+            })?;
             let peer = req.peer_addr().map(|a| a.ip());
             let (bytes, verified, claim) = pipeline
                 .accept_and_claim(&parts, peer, body)
                 .await
-                .map_err(|r| Refusal(Box::new(r)))?;
+                .map_err(|r| WebhookRejection::Answered(Box::new(r)))?;
             // A payload that does not decode drops `claim` here, which releases it.
             let payload = decode(&req, &bytes)?;
             req.extensions_mut().insert(verified.clone());

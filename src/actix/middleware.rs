@@ -12,9 +12,8 @@ use actix_web::{Error, HttpMessage, web};
 use futures_core::future::LocalBoxFuture;
 
 use super::convert::{ActixBody, parts_of, rejection_to_actix, to_actix};
-use super::extract::Refusal;
-use crate::pipeline::{ObservedRejection, Pipeline, Processed};
-use crate::replay::HandlerOutcome;
+use super::extract::WebhookRejection;
+use crate::pipeline::{Answer, ObservedRejection, Pipeline, Processed, SuccessStatus};
 
 /// Middleware running the webhook [`Pipeline`] in front of a resource, scope or app.
 ///
@@ -24,7 +23,7 @@ use crate::replay::HandlerOutcome;
 ///
 /// Its answers are `Ok` responses, except the 500 after a handler panic and the 503 after a
 /// handler timeout: the request went to the handler with the call that failed, so these come
-/// back as an `Err` ([`Refusal`](super::Refusal)) that actix renders with the same status,
+/// back as an `Err` ([`WebhookRejection::Answered`](super::WebhookRejection::Answered)) that actix renders with the same status,
 /// headers and body. Middleware wrapped outside the guard sees them as errors.
 ///
 /// The handler's body extractors accept every body the pipeline accepted: for the requests it
@@ -91,12 +90,9 @@ fn extractor_limits(req: &ServiceRequest, cap: usize) -> Rc<Extensions> {
     Rc::new(limits)
 }
 
-/// The inner service's answer: success only for `Ok` with a 2xx status.
-struct Answer<B>(Result<ServiceResponse<B>, Error>);
-
-impl<B> HandlerOutcome for Answer<B> {
-    fn succeeded(&self) -> bool {
-        matches!(&self.0, Ok(r) if r.status().is_success())
+impl<B> SuccessStatus for ServiceResponse<B> {
+    fn is_success(&self) -> bool {
+        self.status().is_success()
     }
 }
 
@@ -172,7 +168,7 @@ where
                 // Answered after the handler took the request (it panicked or timed out, and
                 // the request went with it): the same response, as an error actix renders.
                 (Processed::Respond(response), None) => {
-                    Err(Refusal::from_response(response).into())
+                    Err(WebhookRejection::Answered(Box::new(response)).into())
                 }
             }
         })

@@ -62,7 +62,7 @@ mod convert;
 mod extract;
 mod middleware;
 
-pub use extract::{Refusal, Webhook};
+pub use extract::{Webhook, WebhookRejection};
 pub use middleware::{WebhookGuard, WebhookGuardMiddleware};
 
 #[cfg(doc)]

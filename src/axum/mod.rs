@@ -24,8 +24,8 @@
 //! #[derive(serde::Deserialize)]
 //! struct Event { r#type: String }
 //!
-//! async fn handler(verified: Verified, Webhook(event): Webhook<Event>) -> http::StatusCode {
-//!     println!("{} {}", verified.delivery_id(), event.r#type);
+//! async fn handler(event: Webhook<Event>) -> http::StatusCode {
+//!     println!("{} {}", event.verified().delivery_id(), event.r#type);
 //!     http::StatusCode::NO_CONTENT
 //! }
 //!
@@ -53,9 +53,10 @@ use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use http::header::CONTENT_TYPE;
 use http::request::Parts;
-use http::{HeaderValue, StatusCode};
 use http_body_util::BodyExt;
 use serde::de::DeserializeOwned;
+
+pub use crate::extract::WebhookRejection;
 
 use crate::error::Rejection;
 use crate::pipeline::{ObservedRejection, rejection_response};
@@ -67,61 +68,54 @@ impl IntoResponse for Rejection {
     }
 }
 
-/// The verified payload, decoded by its `Content-Type`: JSON unless it says
-/// `application/x-www-form-urlencoded` (or, with feature `xml`, `application/xml` /
-/// `text/xml`).
-#[derive(Debug, Clone)]
-pub struct Webhook<T>(pub T);
-
-/// Why [`Webhook`] or [`Verified`] could not be extracted.
-#[derive(Debug)]
-#[non_exhaustive]
-pub enum ExtractError {
-    /// The request did not pass through the webhook layer (a routing mistake). 500.
-    NotVerified,
-    /// The verified body does not decode as the expected type. 400.
-    InvalidPayload {
-        /// The format that was tried.
-        format: &'static str,
-        /// 1-based line of the error, when the decoder knows it.
-        line: Option<usize>,
-        /// 1-based column of the error, when the decoder knows it.
-        column: Option<usize>,
-    },
+/// The verified payload, decoded by its `Content-Type` (JSON unless it says
+/// `application/x-www-form-urlencoded`, or — feature `xml` — `application/xml` /
+/// `text/xml`), with what verification proved. It derefs to the payload.
+///
+/// The same type, with the same methods, as `hookguard::actix::Webhook` (whose standalone
+/// mode adds `finish`).
+pub struct Webhook<T> {
+    payload: T,
+    verified: Verified,
 }
 
-impl IntoResponse for ExtractError {
+impl<T> Webhook<T> {
+    /// What verification proved: provider, key id, timestamp, delivery id.
+    pub fn verified(&self) -> &Verified {
+        &self.verified
+    }
+
+    /// The payload.
+    pub fn into_inner(self) -> T {
+        self.payload
+    }
+}
+
+impl<T> std::ops::Deref for Webhook<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.payload
+    }
+}
+
+impl<T> std::ops::DerefMut for Webhook<T> {
+    fn deref_mut(&mut self) -> &mut T {
+        &mut self.payload
+    }
+}
+
+impl<T: std::fmt::Debug> std::fmt::Debug for Webhook<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Webhook")
+            .field("payload", &self.payload)
+            .field("verified", &self.verified)
+            .finish()
+    }
+}
+
+impl IntoResponse for WebhookRejection {
     fn into_response(self) -> Response {
-        let (status, body) = match self {
-            ExtractError::NotVerified => {
-                tracing::error!(target: "hookguard", "webhook extractor used on a route without WebhookLayer");
-                (
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    serde_json::json!({"type": "about:blank", "title": "Internal Server Error", "status": 500, "code": "not_verified"}),
-                )
-            }
-            ExtractError::InvalidPayload {
-                format,
-                line,
-                column,
-            } => {
-                tracing::info!(target: "hookguard", format, line, column, "verified payload does not decode");
-                let problem = crate::decode::DecodeError {
-                    format,
-                    line,
-                    column,
-                }
-                .into_problem();
-                return problem.map(axum::body::Body::from);
-            }
-        };
-        let mut response = Response::new(axum::body::Body::from(body.to_string()));
-        *response.status_mut() = status;
-        response.headers_mut().insert(
-            CONTENT_TYPE,
-            HeaderValue::from_static("application/problem+json"),
-        );
-        response
+        self.to_response().map(axum::body::Body::from)
     }
 }
 
@@ -144,14 +138,14 @@ impl<S: Send + Sync> OptionalFromRequestParts<S> for ObservedRejection {
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for Verified {
-    type Rejection = ExtractError;
+    type Rejection = WebhookRejection;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         parts
             .extensions
             .get::<Verified>()
             .cloned()
-            .ok_or(ExtractError::NotVerified)
+            .ok_or_else(WebhookRejection::not_verified)
     }
 }
 
@@ -160,26 +154,21 @@ where
     T: DeserializeOwned,
     S: Send + Sync,
 {
-    type Rejection = ExtractError;
+    type Rejection = WebhookRejection;
 
     async fn from_request(req: Request, _: &S) -> Result<Self, Self::Rejection> {
-        if req.extensions().get::<Verified>().is_none() {
-            return Err(ExtractError::NotVerified);
-        }
+        let Some(verified) = req.extensions().get::<Verified>().cloned() else {
+            return Err(WebhookRejection::not_verified());
+        };
         let content_type = req.headers().get(CONTENT_TYPE).cloned();
         // The layer replaced the body with the verified bytes, already in memory and capped.
         let bytes: Bytes = req
             .into_body()
             .collect()
             .await
-            .map_err(|_| ExtractError::NotVerified)?
+            .map_err(|_| WebhookRejection::BodyReadFailed)?
             .to_bytes();
-        crate::decode::decode(content_type.as_ref(), &bytes)
-            .map(Webhook)
-            .map_err(|e| ExtractError::InvalidPayload {
-                format: e.format,
-                line: e.line,
-                column: e.column,
-            })
+        let payload = crate::extract::decode(content_type.as_ref(), &bytes)?;
+        Ok(Webhook { payload, verified })
     }
 }

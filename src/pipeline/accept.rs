@@ -15,6 +15,10 @@ use crate::error::Rejection;
 use crate::replay::{BodyDigest, ReplayKey};
 use crate::verified::Verified;
 
+/// `Retry-After` while a resolver names tenants the store cannot key: an operator must fix
+/// it, so the provider should come back later rather than soon.
+const MISCONFIGURED_RETRY_AFTER: Duration = Duration::from_secs(60);
+
 /// A request that passed steps 1–4.
 pub(super) struct Accepted<'a> {
     pub(super) bytes: Bytes,
@@ -143,7 +147,7 @@ impl Pipeline {
         let Ok(key) = ReplayKey::new(&resolved.tenant, &verified) else {
             tracing::error!(target: "hookguard", "tenant name outside [A-Za-z0-9_.:-]{{0,64}}");
             let r = Rejection::Unavailable {
-                retry_after: Duration::from_secs(60),
+                retry_after: MISCONFIGURED_RETRY_AFTER,
             };
             return Err(Stop::Respond(trace.refuse(r, Some(&verified))));
         };

@@ -11,7 +11,7 @@ use http::request::Parts;
 use super::accept::{Accepted, Stop};
 use super::{BodySource, Pipeline, problem};
 use crate::error::Rejection;
-use crate::replay::{Admitted, ClaimHandle, Guarded, HandlerOutcome};
+use crate::replay::{Admitted, ClaimHandle, Guarded, HandlerOutcome, TIMED_OUT_RETRY_AFTER};
 use crate::verified::Verified;
 
 /// What the adapter must send back.
@@ -29,6 +29,27 @@ pub enum Processed<R> {
 /// handler (it is never set when verification succeeded).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ObservedRejection(pub Rejection);
+
+/// A handler's answer as the pipeline judges it: the delivery is done only for `Ok` with a 2xx
+/// status. Each adapter wraps its inner service's result in it.
+pub(crate) struct Answer<R, E>(pub(crate) Result<R, E>);
+
+/// Whether an adapter's response type says success (2xx).
+pub(crate) trait SuccessStatus {
+    fn is_success(&self) -> bool;
+}
+
+impl<B> SuccessStatus for Response<B> {
+    fn is_success(&self) -> bool {
+        self.status().is_success()
+    }
+}
+
+impl<R: SuccessStatus, E> HandlerOutcome for Answer<R, E> {
+    fn succeeded(&self) -> bool {
+        matches!(&self.0, Ok(r) if r.is_success())
+    }
+}
 
 impl Pipeline {
     /// Runs the whole pipeline for one request. `handler` gets the head, the verified body
@@ -97,7 +118,7 @@ impl Pipeline {
             }
             Ok(Guarded::TimedOut) => {
                 trace.log("handler_timeout", Some(&verified));
-                Processed::Respond(problem::timed_out_response(5))
+                Processed::Respond(problem::timed_out_response(TIMED_OUT_RETRY_AFTER))
             }
             Err(r) => Processed::Respond(trace.refuse(r, Some(&verified))),
         }

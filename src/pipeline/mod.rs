@@ -22,7 +22,7 @@ mod body;
 mod builder;
 mod counters;
 mod handshake;
-mod problem;
+pub(crate) mod problem;
 mod tenant;
 mod trace;
 
@@ -30,6 +30,9 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+pub(crate) use adapter::Answer;
+#[cfg(feature = "actix-web")]
+pub(crate) use adapter::SuccessStatus;
 pub use adapter::{ObservedRejection, Processed};
 pub use body::{BodyError, BodySource};
 pub use builder::PipelineBuilder;

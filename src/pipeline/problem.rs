@@ -1,6 +1,6 @@
-//! Turning a decision into a neutral `http::Response<Bytes>`: short problem+json bodies with
-//! the stable code, and the `Retry-After` / `RateLimit` headers. Inner error text never
-//! reaches a body.
+//! Turning a decision into a neutral `http::Response<Bytes>`: the one problem+json renderer
+//! (RFC 9457 bodies with the stable `code`), and the `Retry-After` / `RateLimit` headers.
+//! Inner error text never reaches a body.
 
 use bytes::Bytes;
 use http::header::{CONTENT_TYPE, HeaderValue, RETRY_AFTER};
@@ -10,24 +10,29 @@ use crate::error::Rejection;
 
 const PROBLEM_JSON: &str = "application/problem+json";
 
-fn build(
+/// A problem+json response: `type`, `title`, `status` and `code`, then the `more` members.
+/// Every problem body hookguard sends, from any adapter, comes from here.
+pub(crate) fn problem(
     status: StatusCode,
     code: &str,
-    detail: &str,
-    content_type: &'static str,
+    more: &[(&str, serde_json::Value)],
 ) -> Response<Bytes> {
-    let body = serde_json::json!({
-        "type": "about:blank",
-        "title": status.canonical_reason().unwrap_or("Error"),
-        "status": status.as_u16(),
-        "code": code,
-        "detail": detail,
-    });
-    let mut response = Response::new(Bytes::from(body.to_string()));
+    let mut body = serde_json::Map::new();
+    body.insert("type".into(), "about:blank".into());
+    body.insert(
+        "title".into(),
+        status.canonical_reason().unwrap_or("Error").into(),
+    );
+    body.insert("status".into(), status.as_u16().into());
+    body.insert("code".into(), code.into());
+    for (name, value) in more {
+        body.insert((*name).into(), value.clone());
+    }
+    let mut response = Response::new(Bytes::from(serde_json::Value::Object(body).to_string()));
     *response.status_mut() = status;
     response
         .headers_mut()
-        .insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+        .insert(CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
     response
 }
 
@@ -40,12 +45,8 @@ fn retry_after(response: &mut Response<Bytes>, secs: u64) {
 /// The response for a rejection: status, problem+json body with the stable code, and
 /// `Retry-After` (plus `RateLimit` and `RateLimit-Policy` for 429).
 pub fn rejection_response(rejection: &Rejection) -> Response<Bytes> {
-    let mut response = build(
-        rejection.status(),
-        rejection.code(),
-        &rejection.to_string(),
-        PROBLEM_JSON,
-    );
+    let detail = [("detail", rejection.to_string().into())];
+    let mut response = problem(rejection.status(), rejection.code(), &detail);
     if let Some(wait) = rejection.retry_after() {
         retry_after(&mut response, wait.as_secs());
     }
@@ -81,22 +82,41 @@ pub(crate) fn duplicate_response() -> Response<Bytes> {
 
 /// 500 after a handler panic (the claim was released).
 pub(crate) fn panicked_response() -> Response<Bytes> {
-    build(
+    let detail = [("detail", "the handler failed; retry later".into())];
+    problem(
         StatusCode::INTERNAL_SERVER_ERROR,
         "handler_panicked",
-        "the handler failed; retry later",
-        PROBLEM_JSON,
+        &detail,
     )
 }
 
 /// 503 after a handler timeout (the claim was released).
-pub(crate) fn timed_out_response(secs: u64) -> Response<Bytes> {
-    let mut response = build(
-        StatusCode::SERVICE_UNAVAILABLE,
-        "handler_timeout",
-        "the handler did not finish in time; retry later",
-        PROBLEM_JSON,
-    );
-    retry_after(&mut response, secs);
+pub(crate) fn timed_out_response(wait: std::time::Duration) -> Response<Bytes> {
+    let detail = [(
+        "detail",
+        "the handler did not finish in time; retry later".into(),
+    )];
+    let mut response = problem(StatusCode::SERVICE_UNAVAILABLE, "handler_timeout", &detail);
+    retry_after(&mut response, wait.as_secs());
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_problem_body_has_the_stable_members_and_nothing_else_unasked() {
+        let response = problem(
+            StatusCode::BAD_REQUEST,
+            "invalid_payload",
+            &[("line", 3.into())],
+        );
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+        assert_eq!(response.headers()[CONTENT_TYPE], PROBLEM_JSON);
+        assert_eq!(
+            response.body(),
+            r#"{"code":"invalid_payload","line":3,"status":400,"title":"Bad Request","type":"about:blank"}"#
+        );
+    }
 }

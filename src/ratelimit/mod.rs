@@ -138,10 +138,6 @@ impl fmt::Debug for RateLimiter {
     }
 }
 
-fn ceil_secs(d: Duration) -> Duration {
-    Duration::from_secs(d.as_secs() + u64::from(d.subsec_nanos() > 0)).max(Duration::from_secs(1))
-}
-
 impl RateLimiter {
     /// A limiter with a per-client budget and a verification-failure budget.
     pub fn new(limit: RateLimit, failure_limit: RateLimit) -> Self {
@@ -204,9 +200,9 @@ impl RateLimiter {
 
     fn limited(&self, wait: Duration, limit: RateLimit) -> Rejection {
         Rejection::RateLimited {
-            retry_after: ceil_secs(wait),
+            retry_after: crate::time::retry_after_secs(wait),
             quota: limit.quota(),
-            window: ceil_secs(limit.window()),
+            window: crate::time::retry_after_secs(limit.window()),
         }
     }
 

@@ -74,6 +74,9 @@ pub const IN_FLIGHT_RETRY_AFTER: Duration = Duration::from_secs(5);
 pub const DEFAULT_FAILURE_BACKOFF: Duration = Duration::from_secs(1);
 /// Default ceiling of the cool-down after failures.
 pub const DEFAULT_MAX_FAILURE_BACKOFF: Duration = Duration::from_secs(60);
+/// `Retry-After` sent after a handler timed out: the claim was released, so the retry can run
+/// it at once; a few seconds let whatever made it slow recover.
+pub const TIMED_OUT_RETRY_AFTER: Duration = Duration::from_secs(5);
 /// `Retry-After` sent when the store is unavailable.
 pub const UNAVAILABLE_RETRY_AFTER: Duration = Duration::from_secs(5);
 
@@ -213,11 +216,6 @@ impl ReplayGuardBuilder {
         }
         Ok(self.guard)
     }
-}
-
-/// Whole seconds, rounded up, at least 1: what a `Retry-After` header can say.
-fn seconds_at_least_one(d: Duration) -> Duration {
-    Duration::from_secs(d.as_secs() + u64::from(d.subsec_nanos() > 0)).max(Duration::from_secs(1))
 }
 
 /// A claim held on a delivery: [`complete`](Self::complete) it when the work is done,
@@ -408,7 +406,7 @@ impl ReplayGuard {
             Ok(Claim::CoolingDown { remaining }) => {
                 tracing::debug!(key = %key, "delivery cooling down after a failure");
                 Err(Rejection::DeliveryCoolingDown {
-                    retry_after: seconds_at_least_one(remaining),
+                    retry_after: crate::time::retry_after_secs(remaining),
                 })
             }
             Ok(Claim::Conflict) => {
@@ -424,7 +422,9 @@ impl ReplayGuard {
                 // Ask back soon rather than at the lease's end: the first attempt usually
                 // finishes long before its lease would run out.
                 Err(Rejection::DeliveryInFlight {
-                    retry_after: seconds_at_least_one(remaining.min(IN_FLIGHT_RETRY_AFTER)),
+                    retry_after: crate::time::retry_after_secs(
+                        remaining.min(IN_FLIGHT_RETRY_AFTER),
+                    ),
                 })
             }
             Err(error) if self.fail_open => {
@@ -579,21 +579,6 @@ mod tests {
         assert_eq!(
             timing(15, 100, 10, 0).err(),
             Some(ConfigError::InvalidReplayTiming)
-        );
-    }
-
-    #[test]
-    fn retry_after_rounds_up_to_whole_seconds_and_at_least_one() {
-        let secs = |d: Duration| seconds_at_least_one(d).as_secs();
-        assert_eq!(secs(Duration::ZERO), 1);
-        assert_eq!(secs(Duration::from_millis(1)), 1);
-        assert_eq!(secs(Duration::from_secs(1)), 1);
-        assert_eq!(secs(Duration::from_millis(1_500)), 2);
-        assert_eq!(secs(Duration::from_secs(2)), 2);
-        assert_eq!(secs(Duration::from_nanos(3_000_000_001)), 4);
-        assert_eq!(
-            seconds_at_least_one(Duration::from_millis(2_500)).subsec_nanos(),
-            0
         );
     }
 

@@ -31,7 +31,7 @@ pub use claim::{Claim, ClaimToken};
 pub use digest::BodyDigest;
 pub use guard::{
     Admitted, ClaimHandle, DEFAULT_FAILURE_BACKOFF, DEFAULT_MAX_FAILURE_BACKOFF, Guarded,
-    HandlerOutcome, ReplayGuard, ReplayGuardBuilder,
+    HandlerOutcome, ReplayGuard, ReplayGuardBuilder, TIMED_OUT_RETRY_AFTER,
 };
 pub use key::{KeyError, ReplayKey};
 pub use memory::{BYTES_PER_ENTRY, MemoryStore, MemoryStoreBuilder};

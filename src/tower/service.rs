@@ -9,8 +9,7 @@ use tower_service::Service;
 
 use super::ResponseFuture;
 use super::body::HttpBody;
-use crate::pipeline::{ObservedRejection, Pipeline, Processed};
-use crate::replay::HandlerOutcome;
+use crate::pipeline::{Answer, ObservedRejection, Pipeline, Processed};
 
 /// The peer address, for servers that put it in the request extensions themselves.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -65,15 +64,6 @@ pub(crate) fn peer_ip(extensions: &Extensions) -> Option<IpAddr> {
 fn lift_framework_limit<B>(req: &mut Request<B>, limit: usize) {
     #[cfg(feature = "axum")]
     axum::extract::DefaultBodyLimit::max(limit).apply(req);
-}
-
-/// The inner service's answer: success only for `Ok` with a 2xx status.
-struct Answer<T, E>(Result<Response<T>, E>);
-
-impl<T, E> HandlerOutcome for Answer<T, E> {
-    fn succeeded(&self) -> bool {
-        matches!(&self.0, Ok(r) if r.status().is_success())
-    }
 }
 
 impl<S, B, ResB> Service<Request<B>> for WebhookService<S>

@@ -18,7 +18,7 @@ pub async fn start_axum() -> TestApp {
     async fn handler(
         State(log): State<HandlerLog>,
         verified: Verified,
-        Webhook(payload): Webhook<serde_json::Value>,
+        payload: Webhook<serde_json::Value>,
     ) -> StatusCode {
         let run = log.record(verified.delivery_id().as_str());
         let does = behaviour(&payload, run);
@@ -256,7 +256,7 @@ pub async fn start_axum_extractors() -> TestApp {
         State(log): State<HandlerLog>,
         v: Verified,
         h: HeaderMap,
-        Webhook(p): Webhook<Pad>,
+        p: Webhook<Pad>,
     ) -> Response {
         answer(&log, &v, &h, p.pad.len())
     }
