@@ -1,6 +1,7 @@
 #![doc = include_str!("FORMAT.md")]
 
 mod locate;
+mod names;
 
 use std::borrow::Cow;
 use std::fmt;
@@ -14,6 +15,7 @@ use super::{
     Algorithm, Encoding, Handshake, Layout, Part, Scheme, SecretFormat, TimestampSource, Unit,
 };
 use locate::Node;
+use names::{ALGORITHMS, ENCODINGS, HANDSHAKES, PARTS, SECRET_FORMATS, UNITS};
 
 /// The largest scheme file read: a scheme is a few hundred bytes.
 const MAX_FILE_LEN: usize = 64 * 1024;
@@ -293,42 +295,6 @@ fn header_name(value: &str, path: &'static [&'static str]) -> Result<HeaderName,
         .or_else(|_| fail(path, format!("{} is not a valid header name", quote(value))))
 }
 
-const ALGORITHMS: &str = "hmac-sha1, hmac-sha256, hmac-sha512, ed25519, ecdsa-p256 or token";
-
-fn algorithm(text: &str) -> Option<Algorithm> {
-    Some(match text {
-        "hmac-sha1" => Algorithm::HmacSha1,
-        "hmac-sha256" => Algorithm::HmacSha256,
-        "hmac-sha512" => Algorithm::HmacSha512,
-        "ed25519" => Algorithm::Ed25519,
-        "ecdsa-p256" => Algorithm::EcdsaP256,
-        "token" => Algorithm::Token,
-        _ => return None,
-    })
-}
-
-fn unit(text: &str) -> Option<Unit> {
-    Some(match text {
-        "seconds" => Unit::Seconds,
-        "milliseconds" => Unit::Milliseconds,
-        "rfc3339" => Unit::Rfc3339,
-        _ => return None,
-    })
-}
-
-fn handshake(text: &str) -> Option<Handshake> {
-    Some(match text {
-        "slack-url-verification" => Handshake::SlackUrlVerification,
-        "zoom-url-validation" => Handshake::ZoomUrlValidation,
-        "twitch-callback-verification" => Handshake::TwitchCallbackVerification,
-        "dropbox-challenge" => Handshake::DropboxChallenge,
-        "meta-verify-token" => Handshake::MetaVerifyToken,
-        "okta-verification" => Handshake::OktaVerification,
-        "x-crc" => Handshake::XCrc,
-        _ => return None,
-    })
-}
-
 fn build(raw: RawScheme) -> Result<Scheme, Invalid> {
     let name = required(&raw.name, &["name"], "the scheme's name")?;
     let name_ok = (1..=64).contains(&name.len())
@@ -339,16 +305,7 @@ fn build(raw: RawScheme) -> Result<Scheme, Invalid> {
         return fail(&["name"], "1 to 64 of a-z, 0-9 and -");
     }
 
-    let alg_text = required(&raw.algorithm, &["algorithm"], ALGORITHMS)?;
-    let Some(alg) = algorithm(alg_text) else {
-        return fail(
-            &["algorithm"],
-            format!(
-                "unknown algorithm {}; expected {ALGORITHMS}",
-                quote(alg_text)
-            ),
-        );
-    };
+    let alg = ALGORITHMS.required(&raw.algorithm, &["algorithm"])?;
     let token = alg == Algorithm::Token; // ct-lint: public (configuration)
 
     let secret_format = secret_format(raw.secret_format.as_deref(), alg)?;
@@ -383,25 +340,7 @@ fn build(raw: RawScheme) -> Result<Scheme, Invalid> {
             "a token scheme carries its secret in a header, not in the body",
         );
     }
-    let enc_text = required(
-        &sig.encoding,
-        &["signature", "encoding"],
-        "hex, base64 or raw",
-    )?;
-    let encoding = match enc_text {
-        "hex" => Encoding::Hex,
-        "base64" => Encoding::Base64,
-        "raw" => Encoding::Raw,
-        _ => {
-            return fail(
-                &["signature", "encoding"],
-                format!(
-                    "unknown encoding {}; expected hex, base64 or raw",
-                    quote(enc_text)
-                ),
-            );
-        }
-    };
+    let encoding = ENCODINGS.required(&sig.encoding, &["signature", "encoding"])?;
     if token != (encoding == Encoding::Raw) {
         // ct-lint: public (scheme configuration, not a MAC)
         return fail(
@@ -510,17 +449,7 @@ fn build(raw: RawScheme) -> Result<Scheme, Invalid> {
     let handshake = match raw.handshake.as_deref() {
         None => None,
         Some(text) => {
-            let Some(h) = handshake(text) else {
-                return fail(
-                    &["handshake"],
-                    format!(
-                        "unknown handshake {}; expected slack-url-verification, \
-                         zoom-url-validation, twitch-callback-verification, dropbox-challenge, \
-                         meta-verify-token, okta-verification or x-crc",
-                        quote(text)
-                    ),
-                );
-            };
+            let h = HANDSHAKES.parse(text, &["handshake"])?;
             let fits = match h {
                 Handshake::ZoomUrlValidation | Handshake::XCrc => alg == Algorithm::HmacSha256, // ct-lint: public (configuration)
                 Handshake::OktaVerification => token,
@@ -557,8 +486,6 @@ fn build(raw: RawScheme) -> Result<Scheme, Invalid> {
     })
 }
 
-const SECRET_FORMATS: &str = "utf8, whsec-base64, basic-auth, ed25519 or ecdsa-p256";
-
 fn secret_format(text: Option<&str>, alg: Algorithm) -> Result<SecretFormat, Invalid> {
     let path = &["secret_format"];
     let default = match alg {
@@ -569,23 +496,9 @@ fn secret_format(text: Option<&str>, alg: Algorithm) -> Result<SecretFormat, Inv
     let Some(text) = text else {
         return Ok(default);
     };
-    // The value is never quoted: a secret put here by mistake must not reach a log.
-    let format = match text {
-        "utf8" => SecretFormat::Utf8,
-        "whsec-base64" => SecretFormat::StandardWebhooks,
-        "basic-auth" => SecretFormat::BasicAuth,
-        "ed25519" => SecretFormat::Ed25519,
-        "ecdsa-p256" => SecretFormat::EcdsaP256,
-        _ => {
-            return fail(
-                path,
-                format!(
-                    "unknown secret format (the value is not shown); expected {SECRET_FORMATS}. \
-                     The secret itself never goes in a scheme file"
-                ),
-            );
-        }
-    };
+    // The value is never quoted (SECRET_FORMATS does not echo it): a secret put here by
+    // mistake must not reach a log.
+    let format = SECRET_FORMATS.parse(text, path)?;
     let fits = match format {
         SecretFormat::Utf8 => !matches!(alg, Algorithm::Ed25519 | Algorithm::EcdsaP256),
         SecretFormat::StandardWebhooks => matches!(
@@ -766,16 +679,7 @@ fn timestamp_source(
             );
         }
     }
-    let unit_text = required(&ts.unit, UNIT, "seconds, milliseconds or rfc3339")?;
-    let Some(unit) = unit(unit_text) else {
-        return fail(
-            UNIT,
-            format!(
-                "unknown unit {}; expected seconds, milliseconds or rfc3339",
-                quote(unit_text)
-            ),
-        );
-    };
+    let unit = UNITS.required(&ts.unit, UNIT)?;
     if let Some(header) = &ts.header {
         let path = &["timestamp", "header"];
         let name = header_name(header, path)?;
@@ -828,8 +732,6 @@ fn timestamp_source(
     ))
 }
 
-const PARTS: &str = "{id}, {timestamp}, {body}, {url}, {method}, {twilio-params}";
-
 fn parse_template(template: &str) -> Result<Vec<Part>, Invalid> {
     const PATH: &[&str] = &["signed"];
     if template.is_empty() {
@@ -874,23 +776,17 @@ fn parse_template(template: &str) -> Result<Vec<Part>, Invalid> {
                     );
                 };
                 let name = &rest[..end];
-                let part = match name {
-                    "id" => Part::Id,
-                    "timestamp" => Part::Timestamp,
-                    "body" => Part::Body,
-                    "url" => Part::Url,
-                    "method" => Part::Method,
-                    "twilio-params" => Part::TwilioParams,
-                    _ => {
-                        return fail(
-                            PATH,
-                            format!(
-                                "unknown part {{{}}} at character {column}; the parts are \
-                                 {PARTS} (write {{{{ and }}}} for literal braces)",
-                                name.chars().take(40).collect::<String>().escape_debug()
-                            ),
-                        );
-                    }
+                let Some(part) = PARTS.find(name) else {
+                    let parts: Vec<String> = PARTS.words().map(|w| format!("{{{w}}}")).collect();
+                    return fail(
+                        PATH,
+                        format!(
+                            "unknown part {{{}}} at character {column}; the parts are {} (write \
+                             {{{{ and }}}} for literal braces)",
+                            name.chars().take(40).collect::<String>().escape_debug(),
+                            parts.join(", ")
+                        ),
+                    );
                 };
                 if !literal.is_empty() {
                     parts.push(Part::Literal(Cow::Owned(
