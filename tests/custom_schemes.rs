@@ -1,5 +1,5 @@
 //! Custom schemes from files (`Scheme::from_toml` / `from_json` / `from_file`): every preset
-//! re-expressed as a file under `tests/schemes/` is equal to the preset, passes the preset's
+//! re-expressed as a file under `tests/scheme_files/` is equal to the preset, passes the preset's
 //! vectors with the same outcome, the same `Verified` and the same delivery id, and signs what
 //! the preset verifies (and the other way round). Malformed files fail with the field and the
 //! line, and no input panics.
@@ -21,9 +21,9 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// The scheme file of a preset: `tests/schemes/<name>.toml` or `.json`, exactly one.
+/// The scheme file of a preset: `tests/scheme_files/<name>.toml` or `.json`, exactly one.
 fn scheme_file(p: Provider) -> PathBuf {
-    let dir = root().join("tests/schemes");
+    let dir = root().join("tests/scheme_files");
     let found: Vec<PathBuf> = ["toml", "json"]
         .iter()
         .map(|ext| dir.join(format!("{}.{ext}", p.name())))
@@ -55,7 +55,7 @@ fn every_preset_has_a_scheme_file_equal_to_it() {
     }
     assert!(json >= 3, "cover both formats: {json} JSON files");
     // No stray files: every file is a preset's.
-    for entry in std::fs::read_dir(root().join("tests/schemes")).unwrap() {
+    for entry in std::fs::read_dir(root().join("tests/scheme_files")).unwrap() {
         let path = entry.unwrap().path();
         let stem = path.file_stem().unwrap().to_str().unwrap();
         assert!(

@@ -245,7 +245,7 @@ fn mailgun_signs_into_the_body_and_verifies_through_the_cli() {
         args.extend_from_slice(&["--secret", key, "--now", now]);
         run(&args, body)
     };
-    let scheme_file = manifest_path("tests/schemes/mailgun.toml");
+    let scheme_file = manifest_path("tests/scheme_files/mailgun.toml");
     for provider in [
         &["--provider", "mailgun"][..],
         &["--scheme-file", &scheme_file],
@@ -379,7 +379,7 @@ fn a_presets_scheme_file_verifies_what_the_preset_signs() {
         ],
         body,
     );
-    let file = manifest_path("tests/schemes/stripe.toml");
+    let file = manifest_path("tests/scheme_files/stripe.toml");
     let by_file = sign_then_verify(
         &sign,
         &[
@@ -400,7 +400,7 @@ fn a_presets_scheme_file_verifies_what_the_preset_signs() {
 
 #[test]
 fn exactly_one_of_provider_and_scheme_file_else_exit_2() {
-    let file = manifest_path("tests/schemes/github.toml");
+    let file = manifest_path("tests/scheme_files/github.toml");
     for cmd in ["sign", "verify"] {
         let both = run(
             &[
