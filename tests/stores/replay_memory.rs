@@ -12,6 +12,8 @@ use hookguard::replay::{
 use hookguard::{Delivery, DeliveryId, Provider, Rejection, Signer, Verified, Verifier};
 use http::{HeaderMap, Method, Uri};
 
+use crate::replay_contract;
+
 const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 const TS: i64 = 1_700_000_000;
 
@@ -498,9 +500,6 @@ async fn tenants_and_providers_do_not_share_ids() {
     assert!(ReplayKey::new("bad/tenant", &v).is_err());
     assert!(ReplayKey::new(&"x".repeat(65), &v).is_err());
 }
-
-#[path = "support/replay_contract.rs"]
-mod replay_contract;
 
 fn clocked_store() -> (Arc<dyn ReplayStore>, ManualClock) {
     let clock = ManualClock::default();

@@ -2,15 +2,13 @@
 //! rejection available to it; verified deliveries keep full replay protection.
 #![cfg(all(feature = "axum", feature = "actix-web"))]
 
-#[path = "support/scenarios.rs"]
-mod scenarios;
-
 use std::net::SocketAddr;
 
 use hookguard::Verified;
 use hookguard::pipeline::{ObservedRejection, Pipeline};
 use hookguard::ratelimit::RateLimit;
-use scenarios::*;
+
+use crate::scenarios::*;
 
 fn observe() -> Pipeline {
     Pipeline::builder(verifier())

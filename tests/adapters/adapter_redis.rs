@@ -2,19 +2,14 @@
 //! recovery without restarting the process; the outage's deliveries then run exactly once.
 #![cfg(all(feature = "redis", feature = "axum", feature = "actix-web"))]
 
-#[path = "support/apps.rs"]
-mod apps;
-#[path = "support/redis.rs"]
-mod redis_support;
-#[path = "support/scenarios.rs"]
-mod scenarios;
-
 use std::time::{Duration, Instant};
 
 use hookguard::pipeline::Pipeline;
 use hookguard::ratelimit::RateLimit;
 use hookguard::replay::{RedisStore, ReplayGuard};
-use scenarios::*;
+
+use crate::scenarios::*;
+use crate::{apps, redis_support};
 
 async fn pipeline_on(url: &str, prefix: &str) -> Pipeline {
     let store = RedisStore::builder(url)

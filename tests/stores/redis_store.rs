@@ -3,9 +3,6 @@
 //! and restart, durability across a crash, and forged traffic that must never reach Redis.
 #![cfg(feature = "redis")]
 
-#[path = "support/redis.rs"]
-mod redis_support;
-
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, Once};
@@ -17,9 +14,11 @@ use hookguard::replay::{
 };
 use hookguard::{Delivery, Provider, Rejection, Signer, Verified, Verifier};
 use http::{HeaderMap, HeaderValue, Method, Uri};
-use redis_support::proxy::{Proxy, ProxyMode};
-use redis_support::{Persistence, RedisServer, Reply};
 use tokio::sync::Barrier;
+
+use crate::redis_support::proxy::{Proxy, ProxyMode};
+use crate::redis_support::{Persistence, RedisServer, Reply};
+use crate::{redis_support, replay_contract};
 
 const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 const OTHER_SECRET: &str = "whsec_dGhpcyBpcyBub3QgdGhlIHNlbmRlcidzIGtleQ==";
@@ -1003,9 +1002,6 @@ async fn forged_deliveries_never_reach_redis_and_cannot_block_future_ids() {
     assert_eq!(runs.load(Ordering::SeqCst), IDS);
     assert_eq!(server.dbsize(), IDS as i64);
 }
-
-#[path = "support/replay_contract.rs"]
-mod replay_contract;
 
 /// A store on a fresh Redis whose cool-downs run on a manual clock.
 async fn clocked_store(server: &RedisServer) -> (Arc<dyn ReplayStore>, ManualClock) {

@@ -2,14 +2,10 @@
 //! loopback HTTP.
 #![cfg(all(feature = "actix-web", feature = "axum"))]
 
-#[path = "support/apps.rs"]
-mod apps;
-#[path = "support/scenarios.rs"]
-mod scenarios;
-
 use std::sync::Arc;
 
-use scenarios::*;
+use crate::scenarios::*;
+use crate::{apps, quiet_expected_panics};
 
 /// 100 identical copies released together by a barrier, 200 times: one handler run each.
 async fn race(app: &TestApp, salt: &str, trials: usize) {
@@ -54,16 +50,6 @@ async fn race(app: &TestApp, salt: &str, trials: usize) {
             .count(),
         0
     );
-}
-
-/// Keeps the expected handler panics out of the output; any other panic is still printed.
-fn quiet_expected_panics() {
-    let default = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        if !info.to_string().contains("test handler panics") {
-            default(info);
-        }
-    }));
 }
 
 /// The handler fails (500, panic, timeout) on attempt 1; a copy inside the cool-down is 409;

@@ -2,15 +2,12 @@
 //! never runs, and a forged handshake is refused where the provider signs it.
 #![cfg(all(feature = "axum", feature = "actix-web"))]
 
-#[path = "support/apps.rs"]
-mod apps;
-#[path = "support/scenarios.rs"]
-mod scenarios;
-
 use hookguard::pipeline::Pipeline;
 use hookguard::ratelimit::RateLimit;
 use hookguard::{Provider, Verifier};
-use scenarios::*;
+
+use crate::apps;
+use crate::scenarios::*;
 
 fn pipeline_for(provider: Provider, secret: &str) -> Pipeline {
     Pipeline::builder(Verifier::builder(provider).secret(secret).build().unwrap())

@@ -2,9 +2,6 @@
 //! environment, real HTTP over loopback. Every process started here is ended here, by PID.
 #![cfg(all(feature = "axum", feature = "actix-web"))]
 
-#[path = "support/scenarios.rs"]
-mod scenarios;
-
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -12,9 +9,10 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use scenarios::{Req, send, unix_now};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpSocket;
+
+use crate::scenarios::{self, Req, send, unix_now};
 
 const RECEIVERS: [&str; 2] = ["axum_receiver", "actix_receiver"];
 /// The receivers' public demo secret (the scenario table signs with the same one).

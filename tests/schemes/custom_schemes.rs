@@ -12,10 +12,7 @@ use hookguard::{Delivery, Provider, Scheme, SchemeFileError, Signer, Verifier};
 use http::{HeaderMap, Method, Uri};
 use serde_json::Value;
 
-#[path = "support/vector_case.rs"]
-mod vector_case;
-
-use vector_case::{Outcome, at, run_case};
+use crate::vector_case::{Outcome, at, run_case};
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

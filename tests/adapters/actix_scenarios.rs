@@ -3,13 +3,10 @@
 //! handler-ran decision.
 #![cfg(all(feature = "actix-web", feature = "axum"))]
 
-#[path = "support/apps.rs"]
-mod apps;
-#[path = "support/scenarios.rs"]
-mod scenarios;
-
-use scenarios::*;
 use std::time::Duration;
+
+use crate::apps;
+use crate::scenarios::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn scenario_table_identical_on_axum_and_actix() {
@@ -269,7 +266,7 @@ fn placement_pipeline() -> hookguard::pipeline::Pipeline {
 /// inside the guard needs the request unshared.)
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn guard_on_a_resource_a_scope_or_the_app_answers_the_same() {
-    use apps::GuardAt;
+    use crate::apps::GuardAt;
     let mut results = Vec::new();
     for at in [GuardAt::Resource, GuardAt::Scope, GuardAt::App] {
         let app = apps::start_actix_guarded_at(at, placement_pipeline());
