@@ -38,14 +38,18 @@
 //!
 //! | feature | what it adds | default |
 //! |---|---|---|
-//! | `tower` | [`tower::WebhookLayer`] and the [`pipeline`] (rate limits, body caps) | yes |
+//! | `tower` | [`tower::WebhookLayer`] (tower Layer + Service); turns on `pipeline` | yes |
+//! | `pipeline` | the framework-neutral `pipeline` every adapter drives: rate limits, body caps, the claim around the handler | with `tower` |
 //! | `ed25519` | Ed25519 schemes (Standard Webhooks v1a, Discord) | yes |
-//! | `axum` | [`axum`] extractors (`Webhook<T>`, `Verified`) | no |
-//! | `actix-web` | [`actix`] middleware and extractor | no |
+//! | `ecdsa` | ECDSA P-256 schemes (SendGrid Event Webhook) | yes |
+//! | `axum` | `axum` extractors (`Webhook<T>`, `Verified`) and `axum::serve` | no |
+//! | `actix-web` | `actix` middleware and extractor | no |
 //! | `redis` | `replay::RedisStore`, shared by replicas | no |
-//! | `inbox` | the durable [`inbox`] (redb): commit before 2xx, retries, dead letters | no |
+//! | `inbox` | the durable `inbox` (redb): commit before 2xx, retries, dead letters | no |
 //! | `xml` | XML payloads in the `Webhook<T>` extractors | no |
 //! | `metrics` | `metrics` counters of every decision | no |
+//!
+//! Items that need a feature say which in these docs (on docs.rs, built with every feature).
 //!
 //! Without default features the crate is the framework-free core: [`Verifier`], [`Signer`],
 //! [`Secret`], the presets, and the [`replay`] store and guard.

@@ -181,8 +181,8 @@ impl PipelineBuilder {
     }
 
     /// Rollout mode: verification runs, is logged and counted, but a request that fails it
-    /// still reaches the handler, with an [`ObservedRejection`] in its extensions instead of
-    /// [`Verified`] (and without replay protection, which needs a verified id). Rate limits
+    /// still reaches the handler, with an [`ObservedRejection`](super::ObservedRejection) in its extensions instead of
+    /// [`Verified`](crate::Verified) (and without replay protection, which needs a verified id). Rate limits
     /// and body limits still apply. Logged as a warning when built; see
     /// [`Pipeline::would_reject_counts`] for how many requests would have been refused.
     pub fn dangerous_observe_only(mut self) -> Self {
