@@ -205,7 +205,7 @@ fn info(p: Provider) -> Info {
         ),
         // No header: `token` is the id field of the body's signature object.
         Provider::Mailgun => i("", Ts::BodyObject, Some("token"), false),
-        other => panic!("provider {other} is not covered by tests/properties.rs: add it"),
+        other => panic!("provider {other} is not covered by tests/schemes/properties.rs: add it"),
     }
 }
 
