@@ -90,7 +90,7 @@ fn secret_format(text: Option<&str>, alg: Algorithm) -> Result<SecretFormat, Inv
     Ok(format)
 }
 
-/// The endpoint handshake, which some algorithms only can answer.
+/// The endpoint handshake; some can be answered under one algorithm only.
 fn handshake(text: Option<&str>, algorithm: Algorithm) -> Result<Option<Handshake>, Invalid> {
     const PATH: &[&str] = &["handshake"];
     let Some(text) = text else {
