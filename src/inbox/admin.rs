@@ -2,7 +2,7 @@
 //! delivery with a dry run), pause, resume, counts, prune.
 
 use super::error::{InboxError, StoreError};
-use super::inbox::Inbox;
+use super::handle::Inbox;
 use super::query::{Counts, ListQuery, Page, Pruned, ReplayOutcome};
 use super::receipt::valid_name;
 use super::record::{DeliveryDetail, DeliverySummary, InboxId};

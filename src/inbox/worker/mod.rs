@@ -23,7 +23,7 @@ pub use delivery::{InboxDelivery, PayloadError};
 pub use handler::HandlerError;
 
 use super::error::{InboxConfigError, InboxError};
-use super::inbox::Inbox;
+use super::handle::Inbox;
 use super::lease::FenceToken;
 use super::receipt::valid_name;
 use super::record::InboxId;
