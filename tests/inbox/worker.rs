@@ -494,6 +494,33 @@ async fn handlers_see_metadata_and_decode_the_body() {
     assert_eq!(seen[..], [expected]);
 }
 
+/// `decode` follows the kept `Content-Type`: form or JSON.
+#[tokio::test]
+async fn decode_follows_the_content_type() {
+    let f = fixture("content-type");
+    let amounts = Arc::new(Mutex::new(Vec::new()));
+    let log = amounts.clone();
+    let worker = f
+        .inbox
+        .worker()
+        .route("orders", move |d: InboxDelivery| {
+            let log = log.clone();
+            async move {
+                let invoice: Invoice = d.decode()?;
+                log.lock().unwrap().push(invoice.amount);
+                Ok(())
+            }
+        })
+        .build()
+        .unwrap();
+    let form = http::HeaderValue::from_static("application/x-www-form-urlencoded; charset=utf-8");
+    let r = receipt("orders", "msg_form", b"amount=7").header(http::header::CONTENT_TYPE, form);
+    f.inbox.receive(r).await.unwrap();
+    receive(&f, "msg_json", br#"{"amount":9}"#).await;
+    assert_eq!(worker.tick().await.unwrap().succeeded, 2);
+    assert_eq!(*amounts.lock().unwrap(), [7, 9]);
+}
+
 /// Retention prunes finished deliveries and their ids.
 #[tokio::test]
 async fn prune_removes_finished_deliveries_past_the_retention() {

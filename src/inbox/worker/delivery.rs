@@ -104,6 +104,20 @@ impl InboxDelivery {
             .map(|(_, v)| v)
     }
 
+    /// The body decoded by its kept `Content-Type` header: form for
+    /// `application/x-www-form-urlencoded`, JSON otherwise (or without the header).
+    pub fn decode<T: DeserializeOwned>(&self) -> Result<T, PayloadError> {
+        let is_form = self
+            .header("content-type")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .is_some_and(|e| {
+                e.trim()
+                    .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+            });
+        if is_form { self.form() } else { self.json() }
+    }
+
     /// The body as JSON.
     pub fn json<T: DeserializeOwned>(&self) -> Result<T, PayloadError> {
         serde_json::from_slice(&self.payload.body).map_err(|e| PayloadError {
