@@ -25,7 +25,24 @@ pub const DEFAULT_RECEIVE_TIMEOUT: Duration = Duration::from_secs(5);
 /// A durable inbox: commits verified deliveries before they are acknowledged, and hands
 /// them to a [`Worker`](super::Worker). Cheap to clone; clones share one store.
 ///
-/// See the [module docs](super) for the whole story.
+/// See the [module docs](super) for the whole story. The operator's side:
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// use hookguard::inbox::{Inbox, ListQuery, State};
+/// # let path = std::env::temp_dir().join(format!("hookguard-admin-doc-{}.redb", std::process::id()));
+/// let inbox = Inbox::open(&path)?;
+/// inbox.pause("billing").await?; // receipts are still committed, as held
+/// assert_eq!(inbox.paused_routes().await?, ["billing"]);
+/// inbox.resume("billing").await?;
+/// let dead = inbox.list(ListQuery::new().state(State::Dead).route("billing")).await?;
+/// assert!(dead.items().is_empty());
+/// let plan = inbox.replay_dead(ListQuery::new().route("billing"), true).await?; // dry run
+/// assert_eq!((plan.ids().len(), plan.replayed()), (0, 0));
+/// assert_eq!(inbox.counts().await?.get(State::Pending), 0);
+/// # drop(inbox); std::fs::remove_file(&path)?;
+/// # Ok(()) }
+/// ```
 #[derive(Clone)]
 pub struct Inbox {
     pub(crate) shared: Arc<Shared>,

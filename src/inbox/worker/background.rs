@@ -32,6 +32,28 @@ impl Stop {
 
 /// A running worker. [`stop`](Self::stop) it to finish gracefully; dropping the handle asks
 /// it to stop too, without waiting.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// use hookguard::inbox::{HandlerError, Inbox, InboxDelivery, RetrySchedule};
+/// # let path = std::env::temp_dir().join(format!("hookguard-worker-doc-{}.redb", std::process::id()));
+/// let inbox = Inbox::open(&path)?;
+/// let handle = inbox
+///     .worker()
+///     .route("billing", |d: InboxDelivery| async move {
+///         println!("handled {}", d.delivery_id());
+///         Ok::<(), HandlerError>(())
+///     })
+///     .concurrency("billing", 8)
+///     .schedule(RetrySchedule::parse("1s,10s,1m")?)
+///     .on_dead(|dead| eprintln!("dead: {} after {} attempts", dead.meta().delivery_id(), dead.attempts()))
+///     .build()?
+///     .start();
+/// // … serve requests, `inbox.receive(…)` on each verified delivery …
+/// handle.stop().await; // finishes running handlers, gives back what did not finish
+/// # drop(inbox); std::fs::remove_file(&path)?;
+/// # Ok(()) }
+/// ```
 #[derive(Debug)]
 pub struct WorkerHandle {
     stop: Arc<Stop>,
