@@ -155,8 +155,8 @@ impl Inbox {
         let mut total = Pruned::default();
         loop {
             let pass = self.store().prune(cutoff, PRUNE_BATCH).await?;
-            total.records += pass.records;
-            total.bytes += pass.bytes;
+            total.records = total.records.saturating_add(pass.records);
+            total.bytes = total.bytes.saturating_add(pass.bytes);
             if !pass.more {
                 break;
             }

@@ -41,7 +41,11 @@ impl Timestamp {
 
     /// The timestamp as a [`SystemTime`].
     pub fn to_system_time(self) -> SystemTime {
-        UNIX_EPOCH + Duration::from_millis(self.0)
+        // Saturates where the platform's `SystemTime` ends (far beyond any real timestamp).
+        let far = UNIX_EPOCH + Duration::from_secs(u64::from(u32::MAX));
+        UNIX_EPOCH
+            .checked_add(Duration::from_millis(self.0))
+            .unwrap_or(far)
     }
 
     /// `self + d`, saturating at the largest timestamp.

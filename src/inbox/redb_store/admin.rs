@@ -98,8 +98,8 @@ pub(super) fn prune(
     for id in ids {
         let old = t.load_indexed(id)?;
         t.delete(&old)?;
-        pruned.records += 1;
-        pruned.bytes += old.stored_bytes;
+        pruned.records = pruned.records.saturating_add(1);
+        pruned.bytes = pruned.bytes.saturating_add(old.stored_bytes);
     }
     Ok(pruned)
 }

@@ -230,7 +230,7 @@ impl WorkerBuilder {
         if durations.iter().any(Duration::is_zero) {
             return Err(InboxConfigError::ZeroDuration);
         }
-        if self.lease < self.handler_timeout + Duration::from_secs(5) {
+        if self.lease < self.handler_timeout.saturating_add(Duration::from_secs(5)) {
             return Err(InboxConfigError::LeaseTooShort);
         }
         Ok(())
@@ -370,9 +370,11 @@ impl Worker {
                     return Err(error.into());
                 }
             };
-            route
-                .in_flight
-                .fetch_sub(free - leased.len(), Ordering::SeqCst);
+            // A store answers at most `free`; should one answer more, the slots run over.
+            let unused = free.saturating_sub(leased.len());
+            route.in_flight.fetch_sub(unused, Ordering::SeqCst);
+            let over = leased.len().saturating_sub(free);
+            route.in_flight.fetch_add(over, Ordering::SeqCst);
             for delivery in leased {
                 let slot = run::Slot::new(self.clone(), index, &delivery);
                 runs.spawn(run::run(slot, delivery));
