@@ -62,6 +62,7 @@ pub mod actix;
 #[cfg(feature = "axum")]
 pub mod axum;
 mod crypto;
+pub mod danger;
 mod error;
 #[cfg(any(feature = "axum", feature = "actix-web"))]
 mod extract;
@@ -82,11 +83,11 @@ pub mod tower;
 mod verified;
 mod verify;
 
-pub use error::{ConfigError, Rejection};
+pub use error::{ConfigError, Rejection, SignError};
 pub use providers::{Provider, UnknownProvider};
 pub use scheme::{Handshake, Scheme, SchemeFileError};
 pub use secret::{KeyId, Keyring, MAX_KEYS, Secret};
-pub use sign::{Delivery, Signer};
+pub use sign::{Delivery, Signed, Signer, SignerBuilder};
 pub use time::clock;
 pub use verified::{DeliveryId, MAX_ID_LEN, Verified};
 pub use verify::{DEFAULT_TOLERANCE, MAX_TOLERANCE, Verifier, VerifierBuilder};

@@ -10,7 +10,7 @@ use http::request::Parts;
 
 use super::tenant::Resolved;
 use super::trace::Trace;
-use super::{BodySource, Pipeline, body, handshake};
+use super::{BodySource, Outcome, Pipeline, Refusal, body, handshake};
 use crate::error::Rejection;
 use crate::replay::{BodyDigest, ReplayKey};
 use crate::verified::Verified;
@@ -72,7 +72,7 @@ impl Pipeline {
         };
         let Some(key) = &trace.client else {
             tracing::error!(target: "hookguard", "no peer address for the rate limiter: serve with connect info (axum: hookguard::axum::serve, or into_make_service_with_connect_info) or set a client key function");
-            return Err(trace.refuse(Rejection::ClientKeyUnavailable, None));
+            return Err(trace.refuse(Refusal::ClientKeyUnavailable, None));
         };
         limiter.admit(key).map_err(|r| trace.refuse(r, None))
     }
@@ -86,12 +86,12 @@ impl Pipeline {
                 known: true,
                 ..
             }) => handshake::answer_get(&verifier, parts, token),
-            Ok(_) => Err(Rejection::SignatureMismatch),
+            Ok(_) => Err(Rejection::SignatureMismatch.into()),
             Err(r) => Err(r),
         };
         let response = answer.unwrap_or_else(|r| trace.refuse(r, None));
         if response.status().is_success() {
-            trace.log("handshake", None);
+            trace.log(Outcome::Handshake, None);
         }
         response
     }
@@ -122,8 +122,8 @@ impl Pipeline {
         let inner = &*self.inner;
         let (resolved, verified) = match self.verify(parts, &bytes).await {
             Ok(found) => found,
-            Err(r) if inner.observe_only && r.status().is_client_error() => {
-                inner.counters.would_reject.bump(r.code());
+            Err(Refusal::Verification(r)) if inner.observe_only => {
+                inner.counters.would_reject.bump(Outcome::from(&r));
                 tracing::warn!(target: "hookguard", code = r.code(), "observe-only: verification failed, passing the request on");
                 return Err(Stop::Observe {
                     bytes,
@@ -141,12 +141,12 @@ impl Pipeline {
             }
         };
         if let Some(answer) = handshake::answer_post(&resolved.verifier, parts, &bytes, &verified) {
-            trace.log("handshake", Some(&verified));
+            trace.log(Outcome::Handshake, Some(&verified));
             return Err(Stop::Respond(answer));
         }
         let Ok(key) = ReplayKey::new(&resolved.tenant, &verified) else {
             tracing::error!(target: "hookguard", "tenant name outside [A-Za-z0-9_.:-]{{0,64}}");
-            let r = Rejection::Unavailable {
+            let r = Refusal::Unavailable {
                 retry_after: MISCONFIGURED_RETRY_AFTER,
             };
             return Err(Stop::Respond(trace.refuse(r, Some(&verified))));

@@ -50,10 +50,8 @@ impl ReplayKey {
         ))
     }
 
-    /// A key from parts you vouch for: the id must come from signed material of a delivery
-    /// whose signature verified. For custom pipelines, tests and benchmarks; prefer
-    /// [`new`](Self::new).
-    pub fn from_trusted_parts(
+    /// A key from parts the caller vouches for (see `danger::trusted_replay_key`).
+    pub(crate) fn from_trusted_parts(
         tenant: &str,
         provider: &str,
         id: &crate::DeliveryId,
