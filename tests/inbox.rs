@@ -8,6 +8,8 @@ mod contract;
 
 #[path = "inbox/canary.rs"]
 mod canary;
+#[path = "inbox/crash.rs"]
+mod crash;
 #[path = "inbox/receive.rs"]
 mod receive;
 #[path = "inbox/store.rs"]

@@ -36,9 +36,11 @@ pub fn redis_server_binary() -> PathBuf {
         Some(path) => path,
         None if std::env::var("CI").is_ok_and(|v| v == "true") => panic!(
             "redis-server not found, and CI must not skip the Redis tests: \
-             install it in .ci/run (apt-get install -y redis-server)"
+             scripts/test installs it (apt-get install -y redis-server)"
         ),
-        None => panic!("redis-server not found: apt-get install -y redis-server"),
+        None => panic!(
+            "redis-server not found: apt-get install -y redis-server (scripts/test does it as root)"
+        ),
     }
 }
 

@@ -179,61 +179,8 @@ impl Scan<'_> {
     fn value(&mut self, node: &mut Node, depth: usize) {
         self.ws();
         match self.peek() {
-            Some(b'{') if depth < MAX_DEPTH => {
-                self.at += 1;
-                loop {
-                    self.ws();
-                    if self.peek() != Some(b'"') {
-                        self.at += usize::from(self.peek() == Some(b'}'));
-                        return;
-                    }
-                    let key_start = self.at;
-                    let key = self.string();
-                    let key_end = self.at;
-                    self.ws();
-                    if self.peek() != Some(b':') {
-                        return;
-                    }
-                    self.at += 1;
-                    self.ws();
-                    let mut child = Node {
-                        key: key_start..key_end,
-                        value: self.at..self.at,
-                        children: Vec::new(),
-                    };
-                    self.value(&mut child, depth + 1);
-                    child.value.end = self.at;
-                    node.children.push((key, child));
-                    if !self.separator(b'}') {
-                        return;
-                    }
-                }
-            }
-            Some(b'[') if depth < MAX_DEPTH => {
-                self.at += 1;
-                let mut index = 0usize;
-                loop {
-                    self.ws();
-                    if self.peek() == Some(b']') {
-                        self.at += 1;
-                        return;
-                    }
-                    let start = self.at;
-                    let mut child = Node {
-                        key: start..start,
-                        value: start..start,
-                        children: Vec::new(),
-                    };
-                    self.value(&mut child, depth + 1);
-                    child.value.end = self.at;
-                    child.key.end = self.at;
-                    node.children.push((index.to_string(), child));
-                    index += 1;
-                    if self.at == start || !self.separator(b']') {
-                        return;
-                    }
-                }
-            }
+            Some(b'{') if depth < MAX_DEPTH => self.object(node, depth),
+            Some(b'[') if depth < MAX_DEPTH => self.array(node, depth),
             Some(b'"') => {
                 self.string();
             }
@@ -246,6 +193,65 @@ impl Scan<'_> {
                 }
             }
             None => {}
+        }
+    }
+
+    /// An object, from its `{`: each member a child keyed by its name.
+    fn object(&mut self, node: &mut Node, depth: usize) {
+        self.at += 1;
+        loop {
+            self.ws();
+            if self.peek() != Some(b'"') {
+                self.at += usize::from(self.peek() == Some(b'}'));
+                return;
+            }
+            let key_start = self.at;
+            let key = self.string();
+            let key_end = self.at;
+            self.ws();
+            if self.peek() != Some(b':') {
+                return;
+            }
+            self.at += 1;
+            self.ws();
+            let mut child = Node {
+                key: key_start..key_end,
+                value: self.at..self.at,
+                children: Vec::new(),
+            };
+            self.value(&mut child, depth + 1);
+            child.value.end = self.at;
+            node.children.push((key, child));
+            if !self.separator(b'}') {
+                return;
+            }
+        }
+    }
+
+    /// An array, from its `[`: each item a child keyed by its index.
+    fn array(&mut self, node: &mut Node, depth: usize) {
+        self.at += 1;
+        let mut index = 0usize;
+        loop {
+            self.ws();
+            if self.peek() == Some(b']') {
+                self.at += 1;
+                return;
+            }
+            let start = self.at;
+            let mut child = Node {
+                key: start..start,
+                value: start..start,
+                children: Vec::new(),
+            };
+            self.value(&mut child, depth + 1);
+            child.value.end = self.at;
+            child.key.end = self.at;
+            node.children.push((index.to_string(), child));
+            index += 1;
+            if self.at == start || !self.separator(b']') {
+                return;
+            }
         }
     }
 

@@ -1,6 +1,7 @@
 #![doc = include_str!("FORMAT.md")]
 
 mod build;
+mod id;
 mod locate;
 mod names;
 mod raw;
@@ -21,6 +22,8 @@ use raw::RawScheme;
 
 /// The largest scheme file read: a scheme is a few hundred bytes.
 const MAX_FILE_LEN: usize = 64 * 1024;
+/// The longest name of a JSON body field.
+const MAX_FIELD_LEN: usize = 64;
 
 /// A scheme file that could not be loaded: which field is wrong, on which line, and why.
 ///
@@ -226,6 +229,14 @@ fn required<'a>(
         Some(v) => Ok(v),
         None => fail(path, format!("missing: {what}")),
     }
+}
+
+/// The name of a field of the JSON body.
+fn field_name<'a>(value: &'a str, path: &'static [&'static str]) -> Result<&'a str, Invalid> {
+    if value.is_empty() || value.len() > MAX_FIELD_LEN {
+        return fail(path, format!("a field name of 1 to {MAX_FIELD_LEN} bytes"));
+    }
+    Ok(value)
 }
 
 fn header_name(value: &str, path: &'static [&'static str]) -> Result<HeaderName, Invalid> {

@@ -5,12 +5,41 @@ use std::borrow::Cow;
 use crate::scheme::{Part, TimestampSource};
 
 use super::names::PARTS;
+use super::signature::Signature;
 use super::{Invalid, fail};
 
 const MAX_TEMPLATE_LEN: usize = 1024;
+const PATH: &[&str] = &["signed"];
 
-pub(super) fn parse_template(template: &str) -> Result<Vec<Part>, Invalid> {
-    const PATH: &[&str] = &["signed"];
+/// The signed message: none for a token scheme, else the template, which must sign whatever
+/// the verifier trusts (the body, or with `body_json` the timestamp and the id).
+pub(super) fn signed_message(
+    signed: Option<&str>,
+    token: bool,
+    signature: &Signature,
+    timestamp: Option<&TimestampSource>,
+    has_id: bool,
+) -> Result<Vec<Part>, Invalid> {
+    match (signed, token) {
+        (Some(_), true) => fail(PATH, "a token scheme signs nothing: remove `signed`"),
+        (None, true) => Ok(Vec::new()),
+        (None, false) => fail(
+            PATH,
+            "missing: the template of the signed message, e.g. \"{timestamp}.{body}\"",
+        ),
+        (Some(template), false) => {
+            let parts = parse_template(template)?;
+            if signature.in_body() {
+                check_body_template(&parts)?;
+            } else {
+                check_template(&parts, timestamp, has_id)?;
+            }
+            Ok(parts)
+        }
+    }
+}
+
+fn parse_template(template: &str) -> Result<Vec<Part>, Invalid> {
     if template.is_empty() {
         return fail(
             PATH,
@@ -43,28 +72,7 @@ pub(super) fn parse_template(template: &str) -> Result<Vec<Part>, Invalid> {
                 );
             }
             '{' => {
-                let rest = &template[at + 1..];
-                let Some(end) = rest.find('}') else {
-                    return fail(
-                        PATH,
-                        format!(
-                            "unclosed `{{` at character {column} (write `{{{{` for a literal one)"
-                        ),
-                    );
-                };
-                let name = &rest[..end];
-                let Some(part) = PARTS.find(name) else {
-                    let parts: Vec<String> = PARTS.words().map(|w| format!("{{{w}}}")).collect();
-                    return fail(
-                        PATH,
-                        format!(
-                            "unknown part {{{}}} at character {column}; the parts are {} (write \
-                             {{{{ and }}}} for literal braces)",
-                            name.chars().take(40).collect::<String>().escape_debug(),
-                            parts.join(", ")
-                        ),
-                    );
-                };
+                let (name, part) = part(&template[at + 1..], column)?;
                 if !literal.is_empty() {
                     parts.push(Part::Literal(Cow::Owned(
                         std::mem::take(&mut literal).into_bytes(),
@@ -84,10 +92,33 @@ pub(super) fn parse_template(template: &str) -> Result<Vec<Part>, Invalid> {
     Ok(parts)
 }
 
+/// The part named after a `{` at `column` (1-based), and its name.
+fn part(after_brace: &str, column: usize) -> Result<(&str, Part), Invalid> {
+    let Some(end) = after_brace.find('}') else {
+        return fail(
+            PATH,
+            format!("unclosed `{{` at character {column} (write `{{{{` for a literal one)"),
+        );
+    };
+    let name = &after_brace[..end];
+    let Some(part) = PARTS.find(name) else {
+        let parts: Vec<String> = PARTS.words().map(|w| format!("{{{w}}}")).collect();
+        return fail(
+            PATH,
+            format!(
+                "unknown part {{{}}} at character {column}; the parts are {} (write {{{{ and \
+                 }}}} for literal braces)",
+                name.chars().take(40).collect::<String>().escape_debug(),
+                parts.join(", ")
+            ),
+        );
+    };
+    Ok((name, part))
+}
+
 /// The template of a scheme whose signature travels in the body: the body holds the
 /// signature, so it cannot be signed; the timestamp and the id must be.
-pub(super) fn check_body_template(parts: &[Part]) -> Result<(), Invalid> {
-    const PATH: &[&str] = &["signed"];
+fn check_body_template(parts: &[Part]) -> Result<(), Invalid> {
     let has = |f: fn(&Part) -> bool| parts.iter().any(f);
     if has(|p| matches!(p, Part::Body | Part::TwilioParams)) {
         return fail(
@@ -106,12 +137,11 @@ pub(super) fn check_body_template(parts: &[Part]) -> Result<(), Invalid> {
     Ok(())
 }
 
-pub(super) fn check_template(
+fn check_template(
     parts: &[Part],
     timestamp: Option<&TimestampSource>,
     has_id: bool,
 ) -> Result<(), Invalid> {
-    const PATH: &[&str] = &["signed"];
     let has = |f: fn(&Part) -> bool| parts.iter().any(f);
     if !has(|p| matches!(p, Part::Body | Part::TwilioParams)) {
         return fail(
