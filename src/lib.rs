@@ -42,6 +42,7 @@
 //! | `pipeline` | the framework-neutral `pipeline` every adapter drives: rate limits, body caps, the claim around the handler | with `tower` |
 //! | `ed25519` | Ed25519 schemes (Standard Webhooks v1a, Discord) | yes |
 //! | `ecdsa` | ECDSA P-256 schemes (SendGrid Event Webhook) | yes |
+//! | `toml` | scheme files in TOML (`Scheme::from_toml`; JSON needs no feature) | yes |
 //! | `axum` | `axum` extractors (`Webhook<T>`, `Verified`) and `axum::serve` | no |
 //! | `actix-web` | `actix` middleware and extractor | no |
 //! | `redis` | `replay::RedisStore`, shared by replicas | no |
@@ -77,6 +78,7 @@ pub mod replay;
 mod scheme;
 mod secret;
 mod sign;
+mod text;
 mod time;
 #[cfg(feature = "tower")]
 pub mod tower;

@@ -54,7 +54,9 @@ impl Pipeline {
             client: inner.client_keys.key(parts, peer),
             counters: &inner.counters,
         };
-        self.admit(&trace).map_err(Stop::Respond)?;
+        if let Err(refusal) = self.admit(&trace) {
+            return Err(Stop::Respond(trace.refuse(refusal, None)));
+        }
         if parts.method == http::Method::GET {
             return Err(Stop::Respond(self.handshake_get(parts, &trace).await));
         }
@@ -66,15 +68,15 @@ impl Pipeline {
     }
 
     /// 1. Admission: the client's rate, before a byte of the body is read.
-    fn admit(&self, trace: &Trace<'_>) -> Result<(), Response<Bytes>> {
+    fn admit(&self, trace: &Trace<'_>) -> Result<(), Refusal> {
         let Some(limiter) = &self.inner.limiter else {
             return Ok(());
         };
         let Some(key) = &trace.client else {
             tracing::error!(target: "hookguard", "no peer address for the rate limiter: serve with connect info (axum: hookguard::axum::serve, or into_make_service_with_connect_info) or set a client key function");
-            return Err(trace.refuse(Refusal::ClientKeyUnavailable, None));
+            return Err(Refusal::ClientKeyUnavailable);
         };
-        limiter.admit(key).map_err(|r| trace.refuse(r, None))
+        Ok(limiter.admit(key)?)
     }
 
     /// GET handshakes (Dropbox, Meta, Okta, X): answered before any body is read.
@@ -111,8 +113,9 @@ impl Pipeline {
             .map_err(|r| trace.refuse(r, None))
     }
 
-    /// 4. Verification; a failure is charged to the client's failure budget (or, observe-only,
-    /// passed on). Signed POST handshakes are answered here, never by the handler.
+    /// Step 4, verification: a failure is charged to the client's failure budget, or passed
+    /// on in observe-only mode. Signed POST handshakes are answered here, never by the
+    /// handler.
     async fn verify_body<'a>(
         &'a self,
         parts: &Parts,

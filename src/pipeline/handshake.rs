@@ -35,11 +35,7 @@ fn json(value: serde_json::Value) -> Response<Bytes> {
 
 /// A challenge that is safe to echo: bounded, printable, no markup.
 fn safe_challenge(text: &str) -> Result<&str, Rejection> {
-    let ok = !text.is_empty()
-        && text.len() <= MAX_CHALLENGE
-        && text
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-_.~+/=".contains(&b));
+    let ok = crate::text::is_word(text, b"-_.~+/=", 1..=MAX_CHALLENGE);
     if ok {
         Ok(text)
     } else {

@@ -25,10 +25,7 @@ const MAX_TENANT: usize = 64;
 pub struct ReplayKey(String);
 
 fn valid_part(part: &str) -> bool {
-    part.len() <= MAX_TENANT
-        && part
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b':' | b'-'))
+    crate::text::is_word(part, b"_.:-", 0..=MAX_TENANT)
 }
 
 /// A tenant (or provider) name outside `[A-Za-z0-9_.:-]{0,64}`.
