@@ -302,7 +302,7 @@ fn pipeline(target: Target) -> PipelineBuilder {
     let builder = Pipeline::builder(verifier)
         .rate_limit(RateLimit::per_second(1_000_000).unwrap().burst(1_000_000));
     match target {
-        Target::GuardedNoRateLimit => builder.dangerous_disable_rate_limit(),
+        Target::GuardedNoRateLimit => builder.dangerous().disable_rate_limit(),
         Target::GuardedNoopStore => {
             builder.replay(ReplayGuard::builder(NoopStore).build().unwrap())
         }

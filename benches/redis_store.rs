@@ -33,7 +33,7 @@ fn digest() -> BodyDigest {
 
 fn key(n: usize) -> ReplayKey {
     let id = DeliveryId::new(&format!("msg_{n}")).expect("valid id");
-    ReplayKey::from_trusted_parts("bench", "standard-webhooks", &id).expect("valid key")
+    hookguard::danger::trusted_replay_key("bench", "standard-webhooks", &id).expect("valid key")
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {

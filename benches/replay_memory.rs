@@ -24,7 +24,7 @@ fn keys(thread: usize, round: usize) -> Vec<ReplayKey> {
     (0..OPS_PER_THREAD)
         .map(|n| {
             let id = DeliveryId::new(&format!("msg_{round}_{thread}_{n:08}")).unwrap();
-            ReplayKey::from_trusted_parts("tenant", "standard-webhooks", &id).unwrap()
+            hookguard::danger::trusted_replay_key("tenant", "standard-webhooks", &id).unwrap()
         })
         .collect()
 }
@@ -70,7 +70,7 @@ fn main() {
     let store = MemoryStore::builder().max_entries(1_100_000).build();
     for n in 0..1_000_000usize {
         let id = DeliveryId::new(&format!("msg_{n:012}")).unwrap();
-        let k = ReplayKey::from_trusted_parts("tenant", "standard-webhooks", &id).unwrap();
+        let k = hookguard::danger::trusted_replay_key("tenant", "standard-webhooks", &id).unwrap();
         let Claim::Claimed { token, .. } = ready(store.claim(&k, &digest(), lease)).unwrap() else {
             panic!()
         };

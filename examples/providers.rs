@@ -95,7 +95,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let (sign_key, verify_key) = secrets(p);
         let verifier = Verifier::builder(p)
             .secret(verify_key)
-            .public_url(ORIGIN)
+            .public_origin(ORIGIN)
             .build()?;
         let signer = Signer::new(p, sign_key)?;
         let delivery = |ts: i64| {
@@ -107,7 +107,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         };
         // The body to send: the sample itself, or (Mailgun) the sample with the signature
         // object added.
-        let (headers, body) = signer.sign_with_body(&delivery(now_unix))?;
+        let hookguard::Signed { headers, body, .. } = signer.sign_with_body(&delivery(now_unix))?;
 
         let valid = outcome(&verifier, &headers, &body, now);
         let mut tampered_body = body.to_vec();
@@ -121,7 +121,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         tampered_body[at] ^= 0x01;
         let tampered = outcome(&verifier, &headers, &tampered_body, now);
         let stale_ts = now_unix - 600;
-        let (stale_headers, stale_body) = signer.sign_with_body(&delivery(stale_ts))?;
+        let hookguard::Signed {
+            headers: stale_headers,
+            body: stale_body,
+            ..
+        } = signer.sign_with_body(&delivery(stale_ts))?;
         let mut stale = outcome(&verifier, &stale_headers, &stale_body, now);
         if stale.starts_with("ok") {
             stale = "ok: no signed timestamp".into();

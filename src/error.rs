@@ -1,6 +1,5 @@
-//! Why a delivery was refused, and why a verifier could not be built.
-
-use std::time::Duration;
+//! The core's errors, one per moment: [`ConfigError`] when something is built, [`Rejection`]
+//! when a delivery is verified, [`SignError`] when one is signed.
 
 use http::{HeaderName, StatusCode};
 
@@ -11,8 +10,9 @@ use http::{HeaderName, StatusCode};
 /// secret, a signature or the body: they name at most a header or a field, which are chosen by
 /// the scheme, not by the caller.
 ///
-/// The verifier produces the 400/401 variants; the 408/409/413/415/429/503 variants are
-/// produced by the request pipeline (body limits, rate limiting, replay store).
+/// These are the verifier's refusals (400/401). The request pipeline refuses for its own
+/// reasons too (rate limits, body limits, the replay store): `pipeline::Refusal` wraps this
+/// type beside them.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum Rejection {
@@ -51,60 +51,6 @@ pub enum Rejection {
     /// `[A-Za-z0-9_:-]{1,256}`. 400.
     #[error("malformed payload")]
     MalformedPayload,
-    /// The body is larger than the configured cap. 413.
-    #[error("payload too large")]
-    PayloadTooLarge,
-    /// The body was not received within the read deadline. 408.
-    #[error("body not received in time")]
-    BodyTimeout,
-    /// The body has a `Content-Encoding` the provider profile does not allow. 415.
-    #[error("unsupported content encoding")]
-    UnsupportedEncoding,
-    /// The caller exceeded its rate. 429 with `Retry-After`, `RateLimit` and
-    /// `RateLimit-Policy`.
-    #[error("rate limited")]
-    RateLimited {
-        /// How long the caller should wait (whole seconds, at least 1).
-        retry_after: Duration,
-        /// Requests a full budget allows.
-        quota: u32,
-        /// Time for an empty budget to refill.
-        window: Duration,
-    },
-    /// The request body could not be read (the connection failed mid-body). 400.
-    #[error("body could not be read")]
-    BodyReadFailed,
-    /// The route takes deliveries (POST) and this request is neither one nor the provider's
-    /// GET handshake. 405.
-    #[error("method not allowed")]
-    MethodNotAllowed,
-    /// No client key could be determined (no peer address: a server set-up problem). 500.
-    #[error("client key unavailable")]
-    ClientKeyUnavailable,
-    /// The same delivery is being handled right now. 409 with `Retry-After`.
-    #[error("delivery in flight")]
-    DeliveryInFlight {
-        /// How long the caller should wait.
-        retry_after: Duration,
-    },
-    /// The same delivery failed moments ago and may not run again before its cool-down ends
-    /// (it grows with each failure). 409 with `Retry-After`. Bounds how often a captured
-    /// failing delivery can be replayed to run the handler.
-    #[error("delivery cooling down after a failure")]
-    DeliveryCoolingDown {
-        /// How long the caller should wait.
-        retry_after: Duration,
-    },
-    /// A delivery with this id was received before with a different body. 409; the new
-    /// payload is refused (and logged as a warning), never dropped as a duplicate.
-    #[error("delivery id reused with a different body")]
-    DeliveryConflict,
-    /// The replay store (or the secret resolver) could not answer. 503 with `Retry-After`.
-    #[error("service unavailable")]
-    Unavailable {
-        /// How long the caller should wait.
-        retry_after: Duration,
-    },
 }
 
 impl Rejection {
@@ -123,17 +69,6 @@ impl Rejection {
             Rejection::SignatureMismatch => "signature_mismatch",
             Rejection::TimestampOutOfWindow => "timestamp_out_of_window",
             Rejection::MalformedPayload => "malformed_payload",
-            Rejection::PayloadTooLarge => "payload_too_large",
-            Rejection::BodyTimeout => "body_timeout",
-            Rejection::UnsupportedEncoding => "unsupported_encoding",
-            Rejection::RateLimited { .. } => "rate_limited",
-            Rejection::BodyReadFailed => "body_read_failed",
-            Rejection::MethodNotAllowed => "method_not_allowed",
-            Rejection::ClientKeyUnavailable => "client_key_unavailable",
-            Rejection::DeliveryInFlight { .. } => "delivery_in_flight",
-            Rejection::DeliveryCoolingDown { .. } => "delivery_cooling_down",
-            Rejection::DeliveryConflict => "delivery_conflict",
-            Rejection::Unavailable { .. } => "unavailable",
         }
     }
 
@@ -152,29 +87,7 @@ impl Rejection {
             Rejection::DuplicateHeader(_)
             | Rejection::MalformedHeader(_)
             | Rejection::TooManySignatures
-            | Rejection::MalformedPayload
-            | Rejection::BodyReadFailed => StatusCode::BAD_REQUEST,
-            Rejection::ClientKeyUnavailable => StatusCode::INTERNAL_SERVER_ERROR,
-            Rejection::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            Rejection::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            Rejection::BodyTimeout => StatusCode::REQUEST_TIMEOUT,
-            Rejection::UnsupportedEncoding => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            Rejection::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
-            Rejection::DeliveryInFlight { .. }
-            | Rejection::DeliveryCoolingDown { .. }
-            | Rejection::DeliveryConflict => StatusCode::CONFLICT,
-            Rejection::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
-        }
-    }
-
-    /// The `Retry-After` delay this rejection carries, if any.
-    pub fn retry_after(&self) -> Option<Duration> {
-        match self {
-            Rejection::RateLimited { retry_after, .. }
-            | Rejection::DeliveryInFlight { retry_after }
-            | Rejection::DeliveryCoolingDown { retry_after }
-            | Rejection::Unavailable { retry_after } => Some(*retry_after),
-            _ => None,
+            | Rejection::MalformedPayload => StatusCode::BAD_REQUEST,
         }
     }
 }
@@ -238,7 +151,19 @@ pub enum ConfigError {
     /// tenant's name is the resolver's).
     #[error("a resolver pipeline names its tenants: tenant() does not apply")]
     TenantWithResolver,
-    /// A delivery given to the signer lacks what the scheme signs, or has an invalid value.
+}
+
+/// Why the [`Signer`](crate::Signer) could not sign a delivery. Never contains secret material.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SignError {
+    /// The delivery lacks what the scheme signs (an id, a URL), or a value is invalid.
     #[error("cannot sign: {0}")]
     InvalidDelivery(&'static str),
+    /// The delivery's URL is not an absolute http(s) URL.
+    #[error("cannot sign: the URL is not an absolute http(s) URL")]
+    InvalidUrl,
+    /// The key cannot sign for this scheme.
+    #[error("cannot sign: {0}")]
+    Key(&'static str),
 }

@@ -42,6 +42,7 @@
 //! | `pipeline` | the framework-neutral `pipeline` every adapter drives: rate limits, body caps, the claim around the handler | with `tower` |
 //! | `ed25519` | Ed25519 schemes (Standard Webhooks v1a, Discord) | yes |
 //! | `ecdsa` | ECDSA P-256 schemes (SendGrid Event Webhook) | yes |
+//! | `toml` | scheme files in TOML (`Scheme::from_toml`; JSON needs no feature) | yes |
 //! | `axum` | `axum` extractors (`Webhook<T>`, `Verified`) and `axum::serve` | no |
 //! | `actix-web` | `actix` middleware and extractor | no |
 //! | `redis` | `replay::RedisStore`, shared by replicas | no |
@@ -62,6 +63,7 @@ pub mod actix;
 #[cfg(feature = "axum")]
 pub mod axum;
 mod crypto;
+pub mod danger;
 mod error;
 #[cfg(any(feature = "axum", feature = "actix-web"))]
 mod extract;
@@ -76,17 +78,18 @@ pub mod replay;
 mod scheme;
 mod secret;
 mod sign;
+mod text;
 mod time;
 #[cfg(feature = "tower")]
 pub mod tower;
 mod verified;
 mod verify;
 
-pub use error::{ConfigError, Rejection};
+pub use error::{ConfigError, Rejection, SignError};
 pub use providers::{Provider, UnknownProvider};
 pub use scheme::{Handshake, Scheme, SchemeFileError};
 pub use secret::{KeyId, Keyring, MAX_KEYS, Secret};
-pub use sign::{Delivery, Signer};
+pub use sign::{Delivery, Signed, Signer, SignerBuilder};
 pub use time::clock;
 pub use verified::{DeliveryId, MAX_ID_LEN, Verified};
 pub use verify::{DEFAULT_TOLERANCE, MAX_TOLERANCE, Verifier, VerifierBuilder};

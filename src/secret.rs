@@ -216,12 +216,7 @@ impl KeyId {
     /// assert!(hookguard::KeyId::new("has space").is_err());
     /// ```
     pub fn new(id: &str) -> Result<Self, ConfigError> {
-        let ok = !id.is_empty()
-            && id.len() <= 64
-            && id
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b':' | b'-'));
-        if ok {
+        if crate::text::is_word(id, b"_.:-", 1..=64) {
             Ok(Self(id.into()))
         } else {
             Err(ConfigError::InvalidKeyId)

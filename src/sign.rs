@@ -9,7 +9,7 @@ use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Method, Request};
 
 use crate::crypto;
-use crate::error::ConfigError;
+use crate::error::{ConfigError, SignError};
 use crate::providers;
 use crate::providers::Provider;
 use crate::scheme::{
@@ -114,55 +114,121 @@ impl fmt::Debug for Signer {
     }
 }
 
-impl Signer {
-    /// A signer for a preset, with the secret in the provider's text form (for public-key
-    /// schemes, the private key: `whsk_<base64>` or 64 hex characters of the seed).
-    pub fn new(provider: Provider, secret: &str) -> Result<Self, ConfigError> {
-        let scheme = provider.scheme();
-        let secret = scheme.parse_signing_secret(secret)?;
-        Self::with_secret(scheme, secret)
+/// Builds a [`Signer`]: a scheme, and one secret (its text form or a parsed [`Secret`]).
+/// Every problem is reported by [`build`](Self::build).
+pub struct SignerBuilder {
+    scheme: Scheme,
+    secret: Option<Result<Secret, ConfigError>>,
+}
+
+impl fmt::Debug for SignerBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SignerBuilder")
+            .field("scheme", &self.scheme.name())
+            .finish_non_exhaustive()
+    }
+}
+
+impl SignerBuilder {
+    /// The signing secret in the provider's text form (for public-key schemes, the private
+    /// key: `whsk_<base64>` or 64 hex characters of the seed).
+    pub fn secret(mut self, text: &str) -> Self {
+        self.secret = Some(self.scheme.parse_signing_secret(text));
+        self
     }
 
-    /// A signer for any scheme with an already-parsed secret.
-    pub fn with_secret(scheme: Scheme, secret: Secret) -> Result<Self, ConfigError> {
-        let fits = match (&secret.kind, scheme.algorithm) {
-            (SecretKind::Ed25519Seed(_), Algorithm::Ed25519) => cfg!(feature = "ed25519"),
-            (SecretKind::EcdsaP256Private(_), Algorithm::EcdsaP256) => cfg!(feature = "ecdsa"),
-            (SecretKind::Bytes(_), alg) => {
-                !matches!(alg, Algorithm::Ed25519 | Algorithm::EcdsaP256)
-            }
-            _ => false,
-        };
-        if let (SecretKind::Bytes(token), Algorithm::Token) = (&secret.kind, scheme.algorithm) {
-            crate::crypto::check_token(token)?;
+    /// An already-parsed signing secret.
+    pub fn key(mut self, secret: Secret) -> Self {
+        self.secret = Some(Ok(secret));
+        self
+    }
+
+    /// Checks that the secret fits the scheme and builds the signer.
+    pub fn build(self) -> Result<Signer, ConfigError> {
+        let secret = self.secret.ok_or(ConfigError::NoSecrets)??;
+        check_fits(&self.scheme, &secret)?;
+        Ok(Signer {
+            scheme: self.scheme,
+            secret,
+        })
+    }
+}
+
+/// Whether `secret` can sign for `scheme`: a shared secret for HMAC and token schemes, the
+/// private key of a public-key scheme.
+fn check_fits(scheme: &Scheme, secret: &Secret) -> Result<(), ConfigError> {
+    let fits = match (&secret.kind, scheme.algorithm) {
+        (SecretKind::Ed25519Seed(_), Algorithm::Ed25519) => cfg!(feature = "ed25519"),
+        (SecretKind::EcdsaP256Private(_), Algorithm::EcdsaP256) => cfg!(feature = "ecdsa"),
+        (SecretKind::Bytes(_), alg) => !matches!(alg, Algorithm::Ed25519 | Algorithm::EcdsaP256),
+        _ => false,
+    };
+    if let (SecretKind::Bytes(token), Algorithm::Token) = (&secret.kind, scheme.algorithm) {
+        crate::crypto::check_token(token)?;
+    }
+    if fits {
+        return Ok(());
+    }
+    if scheme.algorithm == Algorithm::Ed25519 && !cfg!(feature = "ed25519") {
+        return Err(ConfigError::FeatureDisabled("ed25519"));
+    }
+    if scheme.algorithm == Algorithm::EcdsaP256 && !cfg!(feature = "ecdsa") {
+        return Err(ConfigError::FeatureDisabled("ecdsa"));
+    }
+    Err(ConfigError::WrongSecretKind(
+        "signing needs the shared secret, or the private key of a public-key scheme",
+    ))
+}
+
+/// A signed delivery: the headers to send, and the body to send with them.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Signed {
+    /// The scheme's id, timestamp and signature headers (none when the signature travels in
+    /// the body).
+    pub headers: HeaderMap,
+    /// The body: the delivery's, unchanged, or with the signature object added for schemes
+    /// that carry it in the body.
+    pub body: Bytes,
+}
+
+impl Signer {
+    /// A signer for a preset, with the secret in the provider's text form (a shortcut for
+    /// [`builder`](Self::builder)`(provider).secret(text).build()`).
+    pub fn new(provider: Provider, secret: &str) -> Result<Self, ConfigError> {
+        Self::builder(provider).secret(secret).build()
+    }
+
+    /// Starts a signer for a provider preset or any scheme.
+    ///
+    /// ```
+    /// use hookguard::{Provider, Secret, Signer};
+    /// let signer = Signer::builder(Provider::Github)
+    ///     .key(Secret::from_text("It's a Secret to Everybody")?)
+    ///     .build()?;
+    /// # let _ = signer;
+    /// # Ok::<(), hookguard::ConfigError>(())
+    /// ```
+    pub fn builder(scheme: impl Into<Scheme>) -> SignerBuilder {
+        SignerBuilder {
+            scheme: scheme.into(),
+            secret: None,
         }
-        if !fits {
-            if scheme.algorithm == Algorithm::Ed25519 && !cfg!(feature = "ed25519") {
-                return Err(ConfigError::FeatureDisabled("ed25519"));
-            }
-            if scheme.algorithm == Algorithm::EcdsaP256 && !cfg!(feature = "ecdsa") {
-                return Err(ConfigError::FeatureDisabled("ecdsa"));
-            }
-            return Err(ConfigError::WrongSecretKind(
-                "signing needs the shared secret, or the private key of a public-key scheme",
-            ));
-        }
-        Ok(Self { scheme, secret })
     }
 
     /// The headers to send with `delivery`, whose body is sent unchanged.
     ///
     /// A scheme whose signature travels inside the body (Mailgun, see
     /// [`Scheme::signature_in_body`]) has no such headers: for it this returns
-    /// [`ConfigError::InvalidDelivery`]; use [`sign_with_body`](Self::sign_with_body) or
+    /// [`SignError::InvalidDelivery`]; use [`sign_with_body`](Self::sign_with_body) or
     /// [`request`](Self::request).
-    pub fn sign(&self, delivery: &Delivery) -> Result<HeaderMap, ConfigError> {
+    pub fn sign(&self, delivery: &Delivery) -> Result<HeaderMap, SignError> {
         if self.scheme.signature_in_body() {
-            return Err(ConfigError::InvalidDelivery(
+            return Err(SignError::InvalidDelivery(
                 "this scheme signs inside the body: use sign_with_body or request",
             ));
         }
-        self.sign_with_body(delivery).map(|(headers, _)| headers)
+        self.sign_with_body(delivery).map(|signed| signed.headers)
     }
 
     /// The headers and the body to send for `delivery`: for every scheme.
@@ -184,7 +250,8 @@ impl Signer {
     /// let delivery = Delivery::new(&br#"{"event-data":{"event":"delivered"}}"#[..])
     ///     .id("5egbgr1vjgqxtrnp65xfznchgdccwh5d6i09vijqi3whgowmn6")
     ///     .timestamp(1403645220);
-    /// let (headers, body) = signer.sign_with_body(&delivery)?;
+    /// let signed = signer.sign_with_body(&delivery)?;
+    /// let (headers, body) = (signed.headers, signed.body);
     /// assert!(headers.is_empty());
     /// assert_eq!(
     ///     body,
@@ -199,7 +266,7 @@ impl Signer {
     /// assert_eq!(ok.delivery_id().as_str(), "5egbgr1vjgqxtrnp65xfznchgdccwh5d6i09vijqi3whgowmn6");
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn sign_with_body(&self, delivery: &Delivery) -> Result<(HeaderMap, Bytes), ConfigError> {
+    pub fn sign_with_body(&self, delivery: &Delivery) -> Result<Signed, SignError> {
         let scheme = &self.scheme;
         let timestamp = self.signed_timestamp(delivery)?;
         let id = self.signed_id(delivery)?;
@@ -221,51 +288,57 @@ impl Signer {
                 (fields.signature, signature.as_str()),
             ];
             let body = body_json::insert_signature_object(&delivery.body, fields, members).ok_or(
-                ConfigError::InvalidDelivery(
+                SignError::InvalidDelivery(
                     "the body must be one JSON object without the signature object",
                 ),
             )?;
-            return Ok((HeaderMap::new(), body));
+            return Ok(Signed {
+                headers: HeaderMap::new(),
+                body,
+            });
         }
         let value = render_signature(&scheme.layout, &timestamp, &signature);
         let headers = self.headers(id, &timestamp, &value)?;
-        Ok((headers, delivery.body.clone()))
+        Ok(Signed {
+            headers,
+            body: delivery.body.clone(),
+        })
     }
 
     /// The timestamp text the scheme signs (the delivery's, or now), or `""`.
-    fn signed_timestamp(&self, delivery: &Delivery) -> Result<String, ConfigError> {
+    fn signed_timestamp(&self, delivery: &Delivery) -> Result<String, SignError> {
         let unit = match &self.scheme.timestamp {
             Some(TimestampSource::Header(_, unit) | TimestampSource::SignatureParam(unit)) => *unit,
             _ => return Ok(String::new()),
         };
         let seconds = delivery.timestamp.unwrap_or_else(now_seconds);
         crate::scheme::timestamp::format(seconds, unit)
-            .ok_or(ConfigError::InvalidDelivery("timestamp out of range"))
+            .ok_or(SignError::InvalidDelivery("timestamp out of range"))
     }
 
     /// The delivery id the scheme signs, checked as the verifier will, or `""`.
-    fn signed_id<'d>(&self, delivery: &'d Delivery) -> Result<&'d str, ConfigError> {
+    fn signed_id<'d>(&self, delivery: &'d Delivery) -> Result<&'d str, SignError> {
         if !self.scheme.has_signed_id() {
             return Ok("");
         }
-        let id = delivery.id.as_deref().ok_or(ConfigError::InvalidDelivery(
+        let id = delivery.id.as_deref().ok_or(SignError::InvalidDelivery(
             "this scheme signs a delivery id",
         ))?;
-        DeliveryId::new(id).ok_or(ConfigError::InvalidDelivery(
+        DeliveryId::new(id).ok_or(SignError::InvalidDelivery(
             "id must be 1-256 of [A-Za-z0-9_:-]",
         ))?;
         Ok(id)
     }
 
     /// The URL the scheme signs (an absolute http(s) URL), or `""`.
-    fn signed_url<'d>(&self, delivery: &'d Delivery) -> Result<&'d str, ConfigError> {
+    fn signed_url<'d>(&self, delivery: &'d Delivery) -> Result<&'d str, SignError> {
         if !self.signs_url() {
             return Ok("");
         }
         let url = delivery
             .url
             .as_deref()
-            .ok_or(ConfigError::InvalidDelivery("this scheme signs the URL"))?;
+            .ok_or(SignError::InvalidDelivery("this scheme signs the URL"))?;
         parse_origin_prefix(url)?;
         Ok(url)
     }
@@ -275,12 +348,12 @@ impl Signer {
         &self,
         url: &str,
         delivery: &Delivery,
-    ) -> Result<Vec<(String, String)>, ConfigError> {
+    ) -> Result<Vec<(String, String)>, SignError> {
         if !self.signs_form_body(url) {
             return Ok(Vec::new());
         }
         crate::scheme::form::sorted_params(&delivery.body)
-            .map_err(|_| ConfigError::InvalidDelivery("form body is not valid UTF-8"))
+            .map_err(|_| SignError::InvalidDelivery("form body is not valid UTF-8"))
     }
 
     fn signs_url(&self) -> bool {
@@ -296,15 +369,10 @@ impl Signer {
     }
 
     /// The id, timestamp and signature headers the scheme sends.
-    fn headers(
-        &self,
-        id: &str,
-        timestamp: &str,
-        signature: &str,
-    ) -> Result<HeaderMap, ConfigError> {
+    fn headers(&self, id: &str, timestamp: &str, signature: &str) -> Result<HeaderMap, SignError> {
         let scheme = &self.scheme;
         let value = |v: &str| {
-            HeaderValue::from_str(v).map_err(|_| ConfigError::InvalidDelivery("not a header value"))
+            HeaderValue::from_str(v).map_err(|_| SignError::InvalidDelivery("not a header value"))
         };
         let mut headers = HeaderMap::new();
         if let Some(name) = &scheme.id_header {
@@ -322,12 +390,12 @@ impl Signer {
     /// A complete signed request: `delivery`'s method and URL, the body and headers of
     /// [`sign_with_body`](Self::sign_with_body), and `content-type: application/json` unless
     /// the scheme signs form parameters.
-    pub fn request(&self, delivery: &Delivery) -> Result<Request<Bytes>, ConfigError> {
+    pub fn request(&self, delivery: &Delivery) -> Result<Request<Bytes>, SignError> {
         let url = delivery
             .url
             .as_deref()
-            .ok_or(ConfigError::InvalidDelivery("a request needs a URL"))?;
-        let (headers, body) = self.sign_with_body(delivery)?;
+            .ok_or(SignError::InvalidDelivery("a request needs a URL"))?;
+        let Signed { headers, body } = self.sign_with_body(delivery)?;
         let content_type = if self.signs_form_body(url) {
             "application/x-www-form-urlencoded"
         } else {
@@ -338,12 +406,12 @@ impl Signer {
             .uri(url)
             .header(http::header::CONTENT_TYPE, content_type)
             .body(body)
-            .map_err(|_| ConfigError::InvalidDelivery("invalid URL"))?;
+            .map_err(|_| SignError::InvalidDelivery("invalid URL"))?;
         request.headers_mut().extend(headers);
         Ok(request)
     }
 
-    fn signature(&self, input: &MessageInput<'_>) -> Result<String, ConfigError> {
+    fn signature(&self, input: &MessageInput<'_>) -> Result<String, SignError> {
         let scheme = &self.scheme;
         let bytes: Vec<u8> = match (&self.secret.kind, scheme.algorithm) {
             (SecretKind::Bytes(secret), Algorithm::Token) => secret.to_vec(),
@@ -364,33 +432,33 @@ impl Signer {
                 let mut message = Vec::new();
                 crate::scheme::feed(&scheme.message, input, |b| message.extend_from_slice(b));
                 let key = p256::ecdsa::SigningKey::from_bytes(&(**scalar).into())
-                    .map_err(|_| ConfigError::InvalidSecret("P-256 private key out of range"))?;
+                    .map_err(|_| SignError::Key("P-256 private key out of range"))?;
                 let signature: p256::ecdsa::Signature = key.sign(&message);
                 signature.to_der().as_bytes().to_vec()
             }
             _ => {
-                return Err(ConfigError::WrongSecretKind(
-                    "secret does not fit the scheme",
-                ));
+                return Err(SignError::Key("secret does not fit the scheme"));
             }
         };
         Ok(match scheme.encoding {
             Encoding::Hex => hex::encode(bytes),
             Encoding::Base64 => STANDARD.encode(bytes),
             Encoding::Raw => String::from_utf8(bytes)
-                .map_err(|_| ConfigError::InvalidDelivery("token must be UTF-8"))?,
+                .map_err(|_| SignError::InvalidDelivery("token must be UTF-8"))?,
         })
     }
 }
 
-fn parse_origin_prefix(url: &str) -> Result<(), ConfigError> {
-    let uri: http::Uri = url.parse().map_err(|_| ConfigError::InvalidPublicUrl)?;
+fn parse_origin_prefix(url: &str) -> Result<(), SignError> {
+    let uri: http::Uri = url.parse().map_err(|_| SignError::InvalidUrl)?;
     let origin = format!(
         "{}://{}",
-        uri.scheme_str().ok_or(ConfigError::InvalidPublicUrl)?,
-        uri.authority().ok_or(ConfigError::InvalidPublicUrl)?
+        uri.scheme_str().ok_or(SignError::InvalidUrl)?,
+        uri.authority().ok_or(SignError::InvalidUrl)?
     );
-    parse_origin(&origin).map(|_| ())
+    parse_origin(&origin)
+        .map(|_| ())
+        .map_err(|_| SignError::InvalidUrl)
 }
 
 fn now_seconds() -> i64 {

@@ -97,9 +97,5 @@ impl fmt::Display for DeliveryId {
 /// `.` is excluded: the id is joined to the timestamp with `.` in the signed string, so an id
 /// holding one could shift bytes between id, timestamp and body.
 pub(crate) fn valid_id(id: &str) -> bool {
-    !id.is_empty()
-        && id.len() <= MAX_ID_LEN
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b':' | b'-'))
+    crate::text::is_word(id, b"_:-", 1..=MAX_ID_LEN)
 }

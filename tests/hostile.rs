@@ -562,11 +562,11 @@ fn sign_with(
     body: &[u8],
 ) -> Option<(HeaderMap, Vec<u8>)> {
     let delivery = Delivery::new(body.to_vec()).id(id).timestamp(ts).url(url());
-    let (headers, body) = Signer::new(p, secret)
+    let signed = Signer::new(p, secret)
         .ok()?
         .sign_with_body(&delivery)
         .ok()?;
-    Some((headers, body.to_vec()))
+    Some((signed.headers, signed.body.to_vec()))
 }
 
 /// A valid delivery `n` of `p` signed at `ts`. Falls back to the preset's sample body and the
@@ -1815,7 +1815,8 @@ fn a_hostile_sample_through_the_tower_service_never_reaches_the_handler() {
         .iter()
         .map(|&p| {
             Pipeline::builder(common::verifier(p))
-                .dangerous_disable_rate_limit()
+                .dangerous()
+                .disable_rate_limit()
                 .layer()
                 .unwrap()
                 .layer(Handler(runs.clone()))

@@ -38,7 +38,7 @@ pub(crate) fn run(args: SignArgs) -> Result<ExitCode, Usage> {
     };
     let secret = scheme.parse_signing_secret(secret)?;
     let in_body = scheme.signature_in_body();
-    let signer = Signer::with_secret(scheme, secret)?;
+    let signer = Signer::builder(scheme).key(secret).build()?;
     let mut delivery = Delivery::new(read_body(&args.body_file)?);
     if let Some(id) = args.id {
         delivery = delivery.id(id);
@@ -49,7 +49,7 @@ pub(crate) fn run(args: SignArgs) -> Result<ExitCode, Usage> {
     if let Some(url) = args.url {
         delivery = delivery.url(url);
     }
-    let (headers, body) = signer.sign_with_body(&delivery)?;
+    let hookguard::Signed { headers, body, .. } = signer.sign_with_body(&delivery)?;
     let mut out = std::io::stdout().lock();
     if in_body {
         out.write_all(&body)?;

@@ -39,7 +39,7 @@ pub(crate) struct VerifyArgs {
 pub(crate) fn run(args: VerifyArgs) -> Result<ExitCode, Usage> {
     let scheme = scheme(&args.scheme)?;
     let secrets = read_secrets(&args.secrets)?;
-    let mut builder = Verifier::builder_for(scheme).secrets(secrets.iter().map(String::as_str));
+    let mut builder = Verifier::builder(scheme).secrets(secrets.iter().map(String::as_str));
     if let Some(secs) = args.tolerance {
         builder = builder.tolerance(Duration::from_secs(secs));
     }
@@ -49,7 +49,7 @@ pub(crate) fn run(args: VerifyArgs) -> Result<ExitCode, Usage> {
                 .parse()
                 .map_err(|_| Usage(format!("invalid --url {url:?}")))?;
             if let (Some(scheme), Some(authority)) = (uri.scheme_str(), uri.authority()) {
-                builder = builder.public_url(&format!("{scheme}://{authority}"));
+                builder = builder.public_origin(&format!("{scheme}://{authority}"));
             }
             uri
         }

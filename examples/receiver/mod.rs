@@ -119,7 +119,7 @@ pub fn config() -> Result<Config, Invalid> {
         builder = builder.tolerance(Duration::from_secs(secs));
     }
     if let Some(url) = var("HOOKGUARD_PUBLIC_URL")? {
-        builder = builder.public_url(url.trim());
+        builder = builder.public_origin(url.trim());
     }
     // The error names what is wrong, never the secret itself.
     let verifier = builder.build().map_err(|e| {

@@ -10,7 +10,9 @@ use hookguard::Provider;
 use hookguard_fuzz::{ID, PATH, TS, body, infos, key_texts, render_request, sign, sign_body};
 
 fn write(target: &str, name: &str, bytes: &[u8]) {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus").join(target);
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("corpus")
+        .join(target);
     fs::create_dir_all(&dir).unwrap();
     fs::write(dir.join(format!("seed-{name}")), bytes).unwrap();
 }
@@ -28,7 +30,11 @@ fn main() {
             write("signature_header", p.name(), s.as_bytes());
             let mut h = headers.clone();
             h.insert("content-type", "application/json".parse().unwrap());
-            write("verify", p.name(), &render_request("POST", PATH, &h, &signed_body));
+            write(
+                "verify",
+                p.name(),
+                &render_request("POST", PATH, &h, &signed_body),
+            );
             continue;
         };
         let get = |n: &Option<http::HeaderName>| {
@@ -48,16 +54,29 @@ fn main() {
         // verify: HTTP-like text
         let mut h = headers.clone();
         if p == Provider::Twilio {
-            h.insert("content-type", "application/x-www-form-urlencoded".parse().unwrap());
+            h.insert(
+                "content-type",
+                "application/x-www-form-urlencoded".parse().unwrap(),
+            );
         }
-        write("verify", p.name(), &render_request("POST", PATH, &h, &info.body));
+        write(
+            "verify",
+            p.name(),
+            &render_request("POST", PATH, &h, &info.body),
+        );
     }
     // A few malformed signature headers that reach the deeper branches.
     for (name, bytes) in [
-        ("sw-two-sigs", &b"v1,AAAA v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=\n1700000000\nmsg_1"[..]),
+        (
+            "sw-two-sigs",
+            &b"v1,AAAA v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=\n1700000000\nmsg_1"[..],
+        ),
         ("stripe-v0-only", b"t=1700000000,v0=00"),
         ("many-items", b"a=1,b=2,c=3,d=4,e=5,f=6,g=7,h=8,i=9"),
-        ("hex-upper", b"sha256=ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789"),
+        (
+            "hex-upper",
+            b"sha256=ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789",
+        ),
     ] {
         write("signature_header", name, bytes);
     }
@@ -97,8 +116,18 @@ fn main() {
     secrets.sort();
     secrets.dedup();
     secrets.extend(
-        ["", "whsec_", "whsec_====", "whpk_", "zz", "\u{7f}token", "é", ":pass", "user:"]
-            .map(String::from),
+        [
+            "",
+            "whsec_",
+            "whsec_====",
+            "whpk_",
+            "zz",
+            "\u{7f}token",
+            "é",
+            ":pass",
+            "user:",
+        ]
+        .map(String::from),
     );
     for (i, s) in secrets.iter().enumerate() {
         write("secret", &format!("{i:02}"), s.as_bytes());
@@ -123,7 +152,11 @@ fn main() {
         }
         out
     };
-    let gh = raw("/github", Provider::Github, "content-type: application/json\r\n");
+    let gh = raw(
+        "/github",
+        Provider::Github,
+        "content-type: application/json\r\n",
+    );
     write("tower_service", "github", &gh);
     let mut twice = gh.clone();
     twice.extend(&gh);
@@ -131,7 +164,11 @@ fn main() {
     write(
         "tower_service",
         "github-chunked",
-        &raw("/github", Provider::Github, "transfer-encoding: chunked\r\n"),
+        &raw(
+            "/github",
+            Provider::Github,
+            "transfer-encoding: chunked\r\n",
+        ),
     );
     write(
         "tower_service",
@@ -156,7 +193,11 @@ fn main() {
     write(
         "tower_service",
         "twilio",
-        &raw(&twilio_path, Provider::Twilio, "content-type: application/x-www-form-urlencoded\r\n"),
+        &raw(
+            &twilio_path,
+            Provider::Twilio,
+            "content-type: application/x-www-form-urlencoded\r\n",
+        ),
     );
     write(
         "tower_service",

@@ -14,7 +14,7 @@
 #![no_main]
 
 use hookguard_fuzz::{
-    Info, PATH, TOLERANCE, TS, ID, body_with_signature_object, find, infos, now, sign, sign_body,
+    ID, Info, PATH, TOLERANCE, TS, body_with_signature_object, find, infos, now, sign, sign_body,
 };
 use http::{HeaderMap, HeaderValue, Method, Uri};
 use libfuzzer_sys::fuzz_target;
@@ -67,12 +67,19 @@ fn genuine(info: &Info, headers: &HeaderMap, v: &hookguard::Verified) {
     let p = info.provider;
     let ts = v.timestamp();
     if let Some(ts) = ts {
-        assert!((ts - TS).abs() <= TOLERANCE, "{p}: accepted ts {ts} outside the window");
+        assert!(
+            (ts - TS).abs() <= TOLERANCE,
+            "{p}: accepted ts {ts} outside the window"
+        );
     }
     let id = match &info.id_header {
         Some(name) => {
             let id = headers[name].to_str().expect("accepted id is ASCII");
-            assert_eq!(v.delivery_id().as_str(), id, "{p}: delivery id is not the signed id");
+            assert_eq!(
+                v.delivery_id().as_str(),
+                id,
+                "{p}: delivery id is not the signed id"
+            );
             id
         }
         None => ID,
@@ -109,15 +116,33 @@ fn in_body(info: &Info, sig: &str, ts: &str, token: &str) {
     let body = body_with_signature_object(&info.body, ts, token, sig);
     let headers = HeaderMap::new();
     let uri = Uri::from_static(PATH);
-    let forged = info.random_verifier.verify_at(&Method::POST, &uri, &headers, &body, now());
-    assert!(forged.is_err(), "{p}: verified under a random secret: {forged:?}");
-    let Ok(v) = info.verifier.verify_at(&Method::POST, &uri, &headers, &body, now()) else {
+    let forged = info
+        .random_verifier
+        .verify_at(&Method::POST, &uri, &headers, &body, now());
+    assert!(
+        forged.is_err(),
+        "{p}: verified under a random secret: {forged:?}"
+    );
+    let Ok(v) = info
+        .verifier
+        .verify_at(&Method::POST, &uri, &headers, &body, now())
+    else {
         return;
     };
-    assert_eq!(v.delivery_id().as_str(), token, "{p}: delivery id is not the signed token");
+    assert_eq!(
+        v.delivery_id().as_str(),
+        token,
+        "{p}: delivery id is not the signed token"
+    );
     let t = v.timestamp().expect("a signed timestamp");
-    assert!((t - TS).abs() <= TOLERANCE, "{p}: accepted ts {t} outside the window");
+    assert!(
+        (t - TS).abs() <= TOLERANCE,
+        "{p}: accepted ts {t} outside the window"
+    );
     assert_eq!(ts, t.to_string(), "{p}: accepted a non-canonical timestamp");
     let (_, signed) = sign_body(p, &info.body, t, token).expect("signer");
-    assert_eq!(signed, body, "{p}: accepted a signature the signer does not make");
+    assert_eq!(
+        signed, body,
+        "{p}: accepted a signature the signer does not make"
+    );
 }

@@ -62,7 +62,10 @@ fuzz_target!(|data: &[u8]| {
             let tag = mac(&key, &[ID.as_bytes(), b".", ts, b".", body]);
             format!("v1,{}", STANDARD.encode(tag))
         }
-        _ => format!("v0={}", hex::encode(mac(SHARED.as_bytes(), &[b"v0:", ts, b":", body]))),
+        _ => format!(
+            "v0={}",
+            hex::encode(mac(SHARED.as_bytes(), &[b"v0:", ts, b":", body]))
+        ),
     };
     let mut headers = HeaderMap::new();
     let sig_header = info.sig_header.clone().expect("a header scheme");
@@ -71,9 +74,13 @@ fuzz_target!(|data: &[u8]| {
     if let Some(id) = &info.id_header {
         headers.insert(id.clone(), HeaderValue::from_static(ID));
     }
-    let result = info
-        .verifier
-        .verify_at(&Method::POST, &Uri::from_static(PATH), &headers, body, now());
+    let result = info.verifier.verify_at(
+        &Method::POST,
+        &Uri::from_static(PATH),
+        &headers,
+        body,
+        now(),
+    );
 
     let canonical = canonical_decimal(ts).filter(|t| *t <= i128::from(i64::MAX));
     let in_window = canonical.is_some_and(|t| (t - i128::from(TS)).abs() <= i128::from(TOLERANCE));
@@ -119,7 +126,10 @@ fn mailgun(info: &hookguard_fuzz::Info, ts: &[u8]) {
     let in_window = canonical.is_some_and(|t| (t - i128::from(TS)).abs() <= i128::from(TOLERANCE));
     if let Some(t) = canonical {
         let (_, signed) = sign_body(p, &info.body, t as i64, ID).expect("signer");
-        assert_eq!(signed, body, "{p}: harness body differs from Signer for ts {t}");
+        assert_eq!(
+            signed, body,
+            "{p}: harness body differs from Signer for ts {t}"
+        );
     }
     match (&result, canonical, in_window) {
         (Ok(v), Some(t), true) => assert_eq!(v.timestamp(), Some(t as i64)),

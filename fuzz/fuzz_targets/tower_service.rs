@@ -43,10 +43,15 @@ thread_local! {
 }
 
 fn high() -> RateLimit {
-    RateLimit::per_second(1_000_000).expect("non-zero").burst(1_000_000)
+    RateLimit::per_second(1_000_000)
+        .expect("non-zero")
+        .burst(1_000_000)
 }
 
-fn layer(p: Provider, f: impl FnOnce(hookguard::pipeline::PipelineBuilder) -> hookguard::pipeline::PipelineBuilder) -> WebhookLayer {
+fn layer(
+    p: Provider,
+    f: impl FnOnce(hookguard::pipeline::PipelineBuilder) -> hookguard::pipeline::PipelineBuilder,
+) -> WebhookLayer {
     let verifier = verifier_with(p, keys(p).expect("keys").2).expect("verifier");
     f(Pipeline::builder(verifier).body_limit(64 * 1024))
         .layer()
@@ -74,7 +79,7 @@ fn init() -> State {
             .route(
                 "/standard-webhooks",
                 post(handler).layer(layer(Provider::StandardWebhooks, |b| {
-                    b.dangerous_disable_rate_limit()
+                    b.dangerous().disable_rate_limit()
                 })),
             )
             .route(
@@ -88,7 +93,7 @@ fn init() -> State {
             .route(
                 "/twilio",
                 post(handler).layer(layer(Provider::Twilio, |b| {
-                    b.dangerous_disable_rate_limit().tenant("acme")
+                    b.dangerous().disable_rate_limit().tenant("acme")
                 })),
             )
     };

@@ -14,10 +14,16 @@ use libfuzzer_sys::fuzz_target;
 fuzz_target!(|data: &[u8]| {
     let r = parse_request(data);
     for info in infos() {
-        let _ = info.verifier.verify_at(&r.method, &r.uri, &r.headers, &r.body, now());
+        let _ = info
+            .verifier
+            .verify_at(&r.method, &r.uri, &r.headers, &r.body, now());
         let forged = info
             .random_verifier
             .verify_at(&r.method, &r.uri, &r.headers, &r.body, now());
-        assert!(forged.is_err(), "{}: verified under a random secret", info.provider);
+        assert!(
+            forged.is_err(),
+            "{}: verified under a random secret",
+            info.provider
+        );
     }
 });

@@ -84,20 +84,26 @@ pub fn key_texts() -> Vec<&'static str> {
 }
 
 fn find_keys(p: Provider) -> Option<(KeyForm, &'static str, &'static str)> {
-    KEY_FORMS.iter().copied().find(|&(_, sign_key, verify_key)| {
-        let Ok(signer) = Signer::new(p, sign_key) else {
-            return false;
-        };
-        let Some(verifier) = verifier_with(p, verify_key) else {
-            return false;
-        };
-        let Ok((h, body)) = signer.sign_with_body(&delivery(&body(p), TS, ID)) else {
-            return false;
-        };
-        verifier
-            .verify_at(&Method::POST, &Uri::from_static(PATH), &h, &body, now())
-            .is_ok()
-    })
+    KEY_FORMS
+        .iter()
+        .copied()
+        .find(|&(_, sign_key, verify_key)| {
+            let Ok(signer) = Signer::new(p, sign_key) else {
+                return false;
+            };
+            let Some(verifier) = verifier_with(p, verify_key) else {
+                return false;
+            };
+            let Ok(hookguard::Signed {
+                headers: h, body, ..
+            }) = signer.sign_with_body(&delivery(&body(p), TS, ID))
+            else {
+                return false;
+            };
+            verifier
+                .verify_at(&Method::POST, &Uri::from_static(PATH), &h, &body, now())
+                .is_ok()
+        })
 }
 
 pub fn delivery(body: &[u8], ts: i64, id: &str) -> Delivery {
@@ -140,7 +146,7 @@ pub fn body_with_signature_object(unsigned: &[u8], ts: &str, token: &str, sig: &
 pub fn verifier_with(p: Provider, secret: &str) -> Option<Verifier> {
     Verifier::builder(p)
         .secret(secret)
-        .public_url(ORIGIN)
+        .public_origin(ORIGIN)
         .build()
         .ok()
 }
@@ -159,7 +165,8 @@ pub fn sign(p: Provider, body: &[u8], ts: i64, id: &str) -> Option<HeaderMap> {
 /// The headers and the body to send, for every provider (Mailgun: `body` with the signature
 /// object added; the others: `body` unchanged).
 pub fn sign_body(p: Provider, body: &[u8], ts: i64, id: &str) -> Option<(HeaderMap, Vec<u8>)> {
-    let (headers, body) = signer(p).sign_with_body(&delivery(body, ts, id)).ok()?;
+    let hookguard::Signed { headers, body, .. } =
+        signer(p).sign_with_body(&delivery(body, ts, id)).ok()?;
     Some((headers, body.to_vec()))
 }
 
@@ -253,7 +260,11 @@ fn info(p: Provider, (form, _, verify_key): (KeyForm, &str, &str)) -> Info {
         prefix = prefix.min(common);
     }
     // A header that does not change with the body (a plain token) is all "signature".
-    let sig_text_len = if prefix == first.len() { first.len() } else { first.len() - prefix };
+    let sig_text_len = if prefix == first.len() {
+        first.len()
+    } else {
+        first.len() - prefix
+    };
     let deterministic = sign(p, &body, TS, ID).expect("sign") == headers;
     Info {
         provider: p,

@@ -6,7 +6,7 @@ use bytes::Bytes;
 use futures_core::Stream;
 
 use crate::error::Rejection;
-use crate::pipeline::{BodyError, BodySource, rejection_response};
+use crate::pipeline::{BodyError, BodySource, Refusal, refusal_response};
 
 /// The request head in `http` 1 types. A header that does not convert (it cannot happen for
 /// what actix accepted, but the conversion is fallible) refuses the request rather than
@@ -15,10 +15,10 @@ use crate::pipeline::{BodyError, BodySource, rejection_response};
 /// This runs on every request, so it avoids an allocation per header: the values are copied
 /// into one buffer that each converted value shares, and names outside `http`'s standard set
 /// (`webhook-id`, `x-hub-signature-256`, …) come from a small per-thread cache.
-pub(crate) fn parts_of(req: &HttpRequest) -> Result<http::request::Parts, Rejection> {
+pub(crate) fn parts_of(req: &HttpRequest) -> Result<http::request::Parts, Refusal> {
     let (mut parts, ()) = http::Request::new(()).into_parts();
     parts.method = http::Method::from_bytes(req.method().as_str().as_bytes())
-        .map_err(|_| Rejection::MethodNotAllowed)?;
+        .map_err(|_| Refusal::MethodNotAllowed)?;
     let uri = req.uri();
     // A server sees the origin form (path and query) almost always: its text converts as it
     // is, without formatting the whole URI first.
@@ -100,9 +100,9 @@ pub(crate) fn to_actix(response: http::Response<Bytes>) -> actix_web::HttpRespon
     out.body(body)
 }
 
-/// The response for a rejection, as actix's.
-pub(crate) fn rejection_to_actix(rejection: &Rejection) -> actix_web::HttpResponse {
-    to_actix(rejection_response(rejection))
+/// The response for a refusal, as actix's.
+pub(crate) fn refusal_to_actix(refusal: &Refusal) -> actix_web::HttpResponse {
+    to_actix(refusal_response(refusal))
 }
 
 /// actix's raw payload as a [`BodySource`].
@@ -115,14 +115,24 @@ impl BodySource for ActixBody {
     }
 }
 
-impl actix_web::ResponseError for Rejection {
+impl actix_web::ResponseError for Refusal {
     fn status_code(&self) -> actix_web::http::StatusCode {
         actix_web::http::StatusCode::from_u16(self.status().as_u16())
             .unwrap_or(actix_web::http::StatusCode::INTERNAL_SERVER_ERROR)
     }
 
     fn error_response(&self) -> actix_web::HttpResponse {
-        rejection_to_actix(self)
+        refusal_to_actix(self)
+    }
+}
+
+impl actix_web::ResponseError for Rejection {
+    fn status_code(&self) -> actix_web::http::StatusCode {
+        Refusal::from(self.clone()).status_code()
+    }
+
+    fn error_response(&self) -> actix_web::HttpResponse {
+        refusal_to_actix(&Refusal::from(self.clone()))
     }
 }
 

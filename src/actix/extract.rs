@@ -125,10 +125,15 @@ impl<T: DeserializeOwned + 'static> FromRequest for Webhook<T> {
                 return Err(WebhookRejection::not_verified());
             };
             let parts = parts_of(&req).map_err(|r| {
-                WebhookRejection::Answered(Box::new(crate::pipeline::rejection_response(&r)))
+                WebhookRejection::Answered(Box::new(crate::pipeline::refusal_response(&r)))
             })?;
             let peer = req.peer_addr().map(|a| a.ip());
-            let (bytes, verified, claim) = pipeline
+            let crate::pipeline::ClaimedDelivery {
+                body: bytes,
+                verified,
+                claim,
+                ..
+            } = pipeline
                 .accept_and_claim(&parts, peer, body)
                 .await
                 .map_err(|r| WebhookRejection::Answered(Box::new(r)))?;

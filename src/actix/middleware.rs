@@ -11,7 +11,7 @@ use actix_web::dev::{
 use actix_web::{Error, HttpMessage, web};
 use futures_core::future::LocalBoxFuture;
 
-use super::convert::{ActixBody, parts_of, rejection_to_actix, to_actix};
+use super::convert::{ActixBody, parts_of, refusal_to_actix, to_actix};
 use super::extract::WebhookRejection;
 use crate::pipeline::{Answer, ObservedRejection, Pipeline, Processed, SuccessStatus};
 
@@ -121,7 +121,7 @@ where
             let parts = match parts_of(&http_req) {
                 Ok(parts) => parts,
                 Err(r) => {
-                    let response = rejection_to_actix(&r).map_into_right_body();
+                    let response = refusal_to_actix(&r).map_into_right_body();
                     return Ok(ServiceResponse::new(http_req, response));
                 }
             };

@@ -59,12 +59,18 @@ use serde::de::DeserializeOwned;
 pub use crate::extract::WebhookRejection;
 
 use crate::error::Rejection;
-use crate::pipeline::{ObservedRejection, rejection_response};
+use crate::pipeline::{ObservedRejection, Refusal, refusal_response};
 use crate::verified::Verified;
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        refusal_response(&self).map(axum::body::Body::from)
+    }
+}
 
 impl IntoResponse for Rejection {
     fn into_response(self) -> Response {
-        rejection_response(&self).map(axum::body::Body::from)
+        Refusal::from(self).into_response()
     }
 }
 

@@ -10,7 +10,7 @@ use http::request::Parts;
 
 use super::tenant::Resolved;
 use super::trace::Trace;
-use super::{BodySource, Pipeline, body, handshake};
+use super::{BodySource, Outcome, Pipeline, Refusal, body, handshake};
 use crate::error::Rejection;
 use crate::replay::{BodyDigest, ReplayKey};
 use crate::verified::Verified;
@@ -54,7 +54,9 @@ impl Pipeline {
             client: inner.client_keys.key(parts, peer),
             counters: &inner.counters,
         };
-        self.admit(&trace).map_err(Stop::Respond)?;
+        if let Err(refusal) = self.admit(&trace) {
+            return Err(Stop::Respond(trace.refuse(refusal, None)));
+        }
         if parts.method == http::Method::GET {
             return Err(Stop::Respond(self.handshake_get(parts, &trace).await));
         }
@@ -66,15 +68,15 @@ impl Pipeline {
     }
 
     /// 1. Admission: the client's rate, before a byte of the body is read.
-    fn admit(&self, trace: &Trace<'_>) -> Result<(), Response<Bytes>> {
+    fn admit(&self, trace: &Trace<'_>) -> Result<(), Refusal> {
         let Some(limiter) = &self.inner.limiter else {
             return Ok(());
         };
         let Some(key) = &trace.client else {
             tracing::error!(target: "hookguard", "no peer address for the rate limiter: serve with connect info (axum: hookguard::axum::serve, or into_make_service_with_connect_info) or set a client key function");
-            return Err(trace.refuse(Rejection::ClientKeyUnavailable, None));
+            return Err(Refusal::ClientKeyUnavailable);
         };
-        limiter.admit(key).map_err(|r| trace.refuse(r, None))
+        Ok(limiter.admit(key)?)
     }
 
     /// GET handshakes (Dropbox, Meta, Okta, X): answered before any body is read.
@@ -86,12 +88,12 @@ impl Pipeline {
                 known: true,
                 ..
             }) => handshake::answer_get(&verifier, parts, token),
-            Ok(_) => Err(Rejection::SignatureMismatch),
+            Ok(_) => Err(Rejection::SignatureMismatch.into()),
             Err(r) => Err(r),
         };
         let response = answer.unwrap_or_else(|r| trace.refuse(r, None));
         if response.status().is_success() {
-            trace.log("handshake", None);
+            trace.log(Outcome::Handshake, None);
         }
         response
     }
@@ -111,8 +113,9 @@ impl Pipeline {
             .map_err(|r| trace.refuse(r, None))
     }
 
-    /// 4. Verification; a failure is charged to the client's failure budget (or, observe-only,
-    /// passed on). Signed POST handshakes are answered here, never by the handler.
+    /// Step 4, verification: a failure is charged to the client's failure budget, or passed
+    /// on in observe-only mode. Signed POST handshakes are answered here, never by the
+    /// handler.
     async fn verify_body<'a>(
         &'a self,
         parts: &Parts,
@@ -122,8 +125,8 @@ impl Pipeline {
         let inner = &*self.inner;
         let (resolved, verified) = match self.verify(parts, &bytes).await {
             Ok(found) => found,
-            Err(r) if inner.observe_only && r.status().is_client_error() => {
-                inner.counters.would_reject.bump(r.code());
+            Err(Refusal::Verification(r)) if inner.observe_only => {
+                inner.counters.would_reject.bump(Outcome::from(&r));
                 tracing::warn!(target: "hookguard", code = r.code(), "observe-only: verification failed, passing the request on");
                 return Err(Stop::Observe {
                     bytes,
@@ -141,12 +144,12 @@ impl Pipeline {
             }
         };
         if let Some(answer) = handshake::answer_post(&resolved.verifier, parts, &bytes, &verified) {
-            trace.log("handshake", Some(&verified));
+            trace.log(Outcome::Handshake, Some(&verified));
             return Err(Stop::Respond(answer));
         }
         let Ok(key) = ReplayKey::new(&resolved.tenant, &verified) else {
             tracing::error!(target: "hookguard", "tenant name outside [A-Za-z0-9_.:-]{{0,64}}");
-            let r = Rejection::Unavailable {
+            let r = Refusal::Unavailable {
                 retry_after: MISCONFIGURED_RETRY_AFTER,
             };
             return Err(Stop::Respond(trace.refuse(r, Some(&verified))));

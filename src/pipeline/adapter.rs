@@ -9,7 +9,7 @@ use http::Response;
 use http::request::Parts;
 
 use super::accept::{Accepted, Stop};
-use super::{BodySource, Pipeline, problem};
+use super::{BodySource, Outcome, Pipeline, problem};
 use crate::error::Rejection;
 use crate::replay::{Admitted, ClaimHandle, Guarded, HandlerOutcome, TIMED_OUT_RETRY_AFTER};
 use crate::verified::Verified;
@@ -29,6 +29,20 @@ pub enum Processed<R> {
 /// handler (it is never set when verification succeeded).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ObservedRejection(pub Rejection);
+
+/// A verified delivery claimed for a handler that runs outside the pipeline
+/// ([`Pipeline::accept_and_claim`]).
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct ClaimedDelivery {
+    /// The body, exactly the verified bytes.
+    pub body: Bytes,
+    /// What verification proved.
+    pub verified: Verified,
+    /// The claim to complete or release after the handler; `None` when the store failed and
+    /// the guard fails open (`dangerous` option).
+    pub claim: Option<ClaimHandle>,
+}
 
 /// A handler's answer as the pipeline judges it: the delivery is done only for `Ok` with a 2xx
 /// status. Each adapter wraps its inner service's result in it.
@@ -77,7 +91,7 @@ impl Pipeline {
             }) => {
                 // Observe-only: no claim without a verified id; the handler decides.
                 let out = handler(parts, bytes, Err(rejection)).await;
-                trace.log("observed_unverified", None);
+                trace.log(Outcome::ObservedUnverified, None);
                 return Processed::Handled(out);
             }
         };
@@ -100,24 +114,24 @@ impl Pipeline {
             Ok(Guarded::Ran(out)) => {
                 trace.log(
                     if out.succeeded() {
-                        "handled"
+                        Outcome::Handled
                     } else {
-                        "handler_failed"
+                        Outcome::HandlerFailed
                     },
                     Some(&verified),
                 );
                 Processed::Handled(out)
             }
             Ok(Guarded::Duplicate) => {
-                trace.log("duplicate", Some(&verified));
+                trace.log(Outcome::Duplicate, Some(&verified));
                 Processed::Respond(problem::duplicate_response())
             }
             Ok(Guarded::Panicked) => {
-                trace.log("handler_panicked", Some(&verified));
+                trace.log(Outcome::HandlerPanicked, Some(&verified));
                 Processed::Respond(problem::panicked_response())
             }
             Ok(Guarded::TimedOut) => {
-                trace.log("handler_timeout", Some(&verified));
+                trace.log(Outcome::HandlerTimeout, Some(&verified));
                 Processed::Respond(problem::timed_out_response(TIMED_OUT_RETRY_AFTER))
             }
             Err(r) => Processed::Respond(trace.refuse(r, Some(&verified))),
@@ -127,14 +141,13 @@ impl Pipeline {
     /// Steps 1–5 for adapters whose handler runs outside the pipeline (a standalone
     /// extractor): admission, body, verification, and the claim. The caller must
     /// [`complete`](ClaimHandle::complete) or [`release`](ClaimHandle::release) the returned
-    /// claim after its handler (dropping it releases). `None`: the store failed and the guard
-    /// fails open.
+    /// claim after its handler (dropping it releases).
     pub async fn accept_and_claim(
         &self,
         parts: &Parts,
         peer: Option<IpAddr>,
         body: impl BodySource,
-    ) -> Result<(Bytes, Verified, Option<ClaimHandle>), Response<Bytes>> {
+    ) -> Result<ClaimedDelivery, Response<Bytes>> {
         // Observe-only mode applies to the layer and middleware; a standalone extractor has
         // no way to hand an unverified payload on, so it stays strict.
         let accepted = match self.accept(parts, peer, body).await {
@@ -153,15 +166,23 @@ impl Pipeline {
         } = accepted;
         match self.inner.replay.claim(&key, &digest).await {
             Ok(Admitted::Claimed(handle)) => {
-                trace.log("claimed", Some(&verified));
-                Ok((bytes, verified, Some(handle)))
+                trace.log(Outcome::Claimed, Some(&verified));
+                Ok(ClaimedDelivery {
+                    body: bytes,
+                    verified,
+                    claim: Some(handle),
+                })
             }
             Ok(Admitted::Unprotected) => {
-                trace.log("unprotected", Some(&verified));
-                Ok((bytes, verified, None))
+                trace.log(Outcome::Unprotected, Some(&verified));
+                Ok(ClaimedDelivery {
+                    body: bytes,
+                    verified,
+                    claim: None,
+                })
             }
             Ok(Admitted::Duplicate) => {
-                trace.log("duplicate", Some(&verified));
+                trace.log(Outcome::Duplicate, Some(&verified));
                 Err(problem::duplicate_response())
             }
             Err(r) => Err(trace.refuse(r, Some(&verified))),

@@ -7,7 +7,7 @@ use http::HeaderMap;
 use http::header::{CONTENT_ENCODING, CONTENT_LENGTH};
 use tokio::time::Instant;
 
-use crate::error::Rejection;
+use super::Refusal;
 
 impl super::Pipeline {
     /// The body cap in bytes ([`PipelineBuilder::body_limit`](super::PipelineBuilder::body_limit)).
@@ -34,7 +34,7 @@ pub struct BodyError;
 /// Checks the head before any byte is read: a non-identity `Content-Encoding` is refused (415),
 /// since what a provider signs is the bytes it sends and decoding before authentication is a
 /// bomb vector; a `Content-Length` over the cap is refused (413) without reading.
-pub(crate) fn check_head(headers: &HeaderMap, limit: usize) -> Result<(), Rejection> {
+pub(crate) fn check_head(headers: &HeaderMap, limit: usize) -> Result<(), Refusal> {
     for value in headers.get_all(CONTENT_ENCODING) {
         let identity = value
             .to_str()
@@ -44,13 +44,13 @@ pub(crate) fn check_head(headers: &HeaderMap, limit: usize) -> Result<(), Reject
             })
             .unwrap_or(false);
         if !identity {
-            return Err(Rejection::UnsupportedEncoding);
+            return Err(Refusal::UnsupportedEncoding);
         }
     }
     if let Some(len) = headers.get(CONTENT_LENGTH) {
         let declared = len.to_str().ok().and_then(|v| v.parse::<u64>().ok());
         if declared.is_some_and(|n| n > limit as u64) {
-            return Err(Rejection::PayloadTooLarge);
+            return Err(Refusal::PayloadTooLarge);
         }
     }
     Ok(())
@@ -63,7 +63,7 @@ pub(crate) async fn read_capped(
     source: &mut impl BodySource,
     limit: usize,
     deadline: Instant,
-) -> Result<Bytes, Rejection> {
+) -> Result<Bytes, Refusal> {
     // While at most one non-empty chunk has come, the body is that chunk, not a copy; any
     // chunk after it starts the joined buffer.
     let mut single = Bytes::new();
@@ -71,13 +71,13 @@ pub(crate) async fn read_capped(
     loop {
         let next = crate::time::deadline::timeout_at(deadline, source.next_chunk()).await;
         match next {
-            Err(_) => return Err(Rejection::BodyTimeout),
+            Err(_) => return Err(Refusal::BodyTimeout),
             Ok(None) => return Ok(joined.map_or(single, BytesMut::freeze)),
-            Ok(Some(Err(BodyError))) => return Err(Rejection::BodyReadFailed),
+            Ok(Some(Err(BodyError))) => return Err(Refusal::BodyReadFailed),
             Ok(Some(Ok(chunk))) => {
                 let held = joined.as_ref().map_or(single.len(), BytesMut::len);
                 if held + chunk.len() > limit {
-                    return Err(Rejection::PayloadTooLarge);
+                    return Err(Refusal::PayloadTooLarge);
                 }
                 match &mut joined {
                     Some(buf) => buf.extend_from_slice(&chunk),
@@ -103,7 +103,7 @@ mod tests {
     use tokio::time::Instant;
 
     use super::{BodyError, BodySource, read_capped};
-    use crate::error::Rejection;
+    use crate::pipeline::Refusal;
 
     struct Chunks(VecDeque<Result<Bytes, BodyError>>);
 
@@ -113,7 +113,7 @@ mod tests {
         }
     }
 
-    async fn read(chunks: &[&'static [u8]], limit: usize) -> Result<Bytes, Rejection> {
+    async fn read(chunks: &[&'static [u8]], limit: usize) -> Result<Bytes, Refusal> {
         let mut source = Chunks(chunks.iter().map(|c| Ok(Bytes::from_static(c))).collect());
         read_capped(&mut source, limit, Instant::now() + Duration::from_secs(60)).await
     }
@@ -134,14 +134,14 @@ mod tests {
 
     #[tokio::test]
     async fn the_cap_counts_every_chunk() {
-        assert_eq!(read(&[b"abcde"], 4).await, Err(Rejection::PayloadTooLarge));
+        assert_eq!(read(&[b"abcde"], 4).await, Err(Refusal::PayloadTooLarge));
         assert_eq!(
             read(&[b"ab", b"cde"], 4).await,
-            Err(Rejection::PayloadTooLarge)
+            Err(Refusal::PayloadTooLarge)
         );
         assert_eq!(
             read(&[b"ab", b"c", b"de"], 4).await,
-            Err(Rejection::PayloadTooLarge)
+            Err(Refusal::PayloadTooLarge)
         );
         assert_eq!(read(&[b"ab", b"cd"], 4).await.unwrap(), &b"abcd"[..]);
     }
@@ -151,7 +151,7 @@ mod tests {
         let mut failing = Chunks([Ok(Bytes::from_static(b"ab")), Err(BodyError)].into());
         let deadline = Instant::now() + Duration::from_secs(60);
         let got = read_capped(&mut failing, 8, deadline).await;
-        assert_eq!(got, Err(Rejection::BodyReadFailed));
+        assert_eq!(got, Err(Refusal::BodyReadFailed));
         struct Stalled;
         impl BodySource for Stalled {
             async fn next_chunk(&mut self) -> Option<Result<Bytes, BodyError>> {
@@ -161,7 +161,7 @@ mod tests {
         let soon = Instant::now() + Duration::from_millis(5);
         assert_eq!(
             read_capped(&mut Stalled, 8, soon).await,
-            Err(Rejection::BodyTimeout)
+            Err(Refusal::BodyTimeout)
         );
     }
 }

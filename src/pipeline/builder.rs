@@ -10,6 +10,7 @@ use http::request::Parts;
 use super::tenant::{Resolver, decoy};
 use super::trace::Counters;
 use super::{DEFAULT_BODY_LIMIT, DEFAULT_BODY_TIMEOUT, Inner, Keys, Pipeline, SecretResolver};
+use crate::danger::Dangerous;
 use crate::error::ConfigError;
 use crate::ratelimit::{ClientKey, ClientKeys, IpNet, KeyFn, RateLimit, RateLimiter};
 use crate::replay::{MemoryStore, ReplayGuard};
@@ -75,6 +76,26 @@ impl Pipeline {
     }
 }
 
+impl Dangerous<PipelineBuilder> {
+    /// Turns rate limiting off (e.g. when a proxy in front already does it).
+    pub fn disable_rate_limit(self) -> PipelineBuilder {
+        let mut builder = self.0;
+        builder.rate_limit_off = true;
+        builder
+    }
+
+    /// Rollout mode: verification runs, is logged and counted, but a request that fails it
+    /// still reaches the handler, with an [`ObservedRejection`](super::ObservedRejection) in its extensions instead of
+    /// [`Verified`](crate::Verified) (and without replay protection, which needs a verified id). Rate limits
+    /// and body limits still apply. Logged as a warning when built; see
+    /// [`Pipeline::would_reject_counts`] for how many requests would have been refused.
+    pub fn observe_only(self) -> PipelineBuilder {
+        let mut builder = self.0;
+        builder.observe_only = true;
+        builder
+    }
+}
+
 impl PipelineBuilder {
     /// The tenant name for a single-tenant pipeline (namespaces its replay keys). Defaults to
     /// empty.
@@ -121,10 +142,9 @@ impl PipelineBuilder {
         self
     }
 
-    /// Turns rate limiting off (e.g. when a proxy in front already does it).
-    pub fn dangerous_disable_rate_limit(mut self) -> Self {
-        self.rate_limit_off = true;
-        self
+    /// The options that weaken a guarantee (see [`crate::danger`]).
+    pub fn dangerous(self) -> Dangerous<Self> {
+        Dangerous(self)
     }
 
     /// Proxies whose `X-Forwarded-For` / `Forwarded` entries are believed, as `10.0.0.0/8`,
@@ -177,16 +197,6 @@ impl PipelineBuilder {
             self.error.get_or_insert(ConfigError::SecretWhitespace);
         }
         self.handshake_token = Some(zeroize::Zeroizing::new(token.to_owned()));
-        self
-    }
-
-    /// Rollout mode: verification runs, is logged and counted, but a request that fails it
-    /// still reaches the handler, with an [`ObservedRejection`](super::ObservedRejection) in its extensions instead of
-    /// [`Verified`](crate::Verified) (and without replay protection, which needs a verified id). Rate limits
-    /// and body limits still apply. Logged as a warning when built; see
-    /// [`Pipeline::would_reject_counts`] for how many requests would have been refused.
-    pub fn dangerous_observe_only(mut self) -> Self {
-        self.observe_only = true;
         self
     }
 

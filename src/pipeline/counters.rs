@@ -1,4 +1,4 @@
-//! Decision counters by outcome, cheap on the hot path.
+//! Decision counters by [`Outcome`], cheap on the hot path.
 //!
 //! One counter per outcome per stripe, and each thread counts in its own stripe: a single
 //! shared counter (or a locked map) would be a cache line that every worker thread writes on
@@ -6,55 +6,24 @@
 
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
-/// Every outcome the pipeline logs, the commonest first (they are looked up in order).
-/// Anything else lands in a map (never in practice).
-const KNOWN: [&str; 28] = [
-    "handled",
-    "handler_failed",
-    "duplicate",
-    "signature_mismatch",
-    "timestamp_out_of_window",
-    "rate_limited",
-    "delivery_in_flight",
-    "unavailable",
-    "claimed",
-    "unprotected",
-    "handshake",
-    "handler_panicked",
-    "handler_timeout",
-    "observed_unverified",
-    "missing_signature",
-    "missing_header",
-    "duplicate_header",
-    "malformed_header",
-    "too_many_signatures",
-    "malformed_payload",
-    "payload_too_large",
-    "body_timeout",
-    "unsupported_encoding",
-    "body_read_failed",
-    "method_not_allowed",
-    "client_key_unavailable",
-    "delivery_cooling_down",
-    "delivery_conflict",
-];
+use super::{Outcome, OutcomeCount};
 
 const STRIPES: usize = 8;
+/// Room for every outcome (a test checks `Outcome::ALL` fits).
+const OUTCOMES: usize = 32;
 
 #[repr(align(64))]
-struct Stripe([AtomicU64; KNOWN.len()]);
+struct Stripe([AtomicU64; OUTCOMES]);
 
 /// Counts by outcome.
 pub(crate) struct Counts {
     stripes: [Stripe; STRIPES],
-    other: dashmap::DashMap<&'static str, u64>,
 }
 
 impl Default for Counts {
     fn default() -> Self {
         Self {
             stripes: std::array::from_fn(|_| Stripe(std::array::from_fn(|_| AtomicU64::new(0)))),
-            other: dashmap::DashMap::new(),
         }
     }
 }
@@ -70,41 +39,38 @@ fn stripe() -> usize {
 
 impl Counts {
     /// Adds one to `outcome`.
-    pub(crate) fn bump(&self, outcome: &'static str) {
-        match KNOWN.iter().position(|k| *k == outcome) {
-            Some(i) => {
-                self.stripes[stripe()].0[i].fetch_add(1, Ordering::Relaxed);
-            }
-            None => *self.other.entry(outcome).or_insert(0) += 1,
-        }
+    pub(crate) fn bump(&self, outcome: Outcome) {
+        self.stripes[stripe()].0[outcome as usize].fetch_add(1, Ordering::Relaxed);
     }
 
-    /// Every outcome counted at least once, with its count, sorted by outcome.
-    pub(crate) fn sorted(&self) -> Vec<(&'static str, u64)> {
-        let mut out: Vec<(&'static str, u64)> = KNOWN
+    /// Every outcome counted at least once, with its count, in `Outcome` order.
+    pub(crate) fn counted(&self) -> Vec<OutcomeCount> {
+        Outcome::ALL
             .iter()
-            .enumerate()
-            .map(|(i, k)| {
-                let n = self
+            .map(|&outcome| OutcomeCount {
+                outcome,
+                count: self
                     .stripes
                     .iter()
-                    .map(|s| s.0[i].load(Ordering::Relaxed))
-                    .sum();
-                (*k, n)
+                    .map(|s| s.0[outcome as usize].load(Ordering::Relaxed))
+                    .sum(),
             })
-            .filter(|(_, n)| *n > 0)
-            .collect();
-        out.extend(self.other.iter().map(|e| (*e.key(), *e.value())));
-        out.sort();
-        out
+            .filter(|c| c.count > 0)
+            .collect()
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::Rejection;
-    use std::time::Duration;
+
+    #[test]
+    fn every_outcome_has_a_counter() {
+        assert!(Outcome::ALL.len() <= OUTCOMES);
+        for (i, outcome) in Outcome::ALL.iter().enumerate() {
+            assert_eq!(*outcome as usize, i);
+        }
+    }
 
     #[test]
     fn counts_from_many_threads_add_up() {
@@ -114,10 +80,10 @@ mod tests {
                 let counts = counts.clone();
                 std::thread::spawn(move || {
                     for _ in 0..1000 {
-                        counts.bump("handled");
+                        counts.bump(Outcome::Handled);
                     }
-                    counts.bump("duplicate");
-                    counts.bump("not_a_known_outcome");
+                    counts.bump(Outcome::Duplicate);
+                    counts.bump(Outcome::ClientKeyUnavailable);
                 })
             })
             .collect();
@@ -125,47 +91,18 @@ mod tests {
             t.join().unwrap();
         }
         let n = (STRIPES + 3) as u64;
+        let got: Vec<_> = counts
+            .counted()
+            .iter()
+            .map(|c| (c.outcome.as_str(), c.count))
+            .collect();
         assert_eq!(
-            counts.sorted(),
+            got,
             vec![
-                ("duplicate", n),
                 ("handled", 1000 * n),
-                ("not_a_known_outcome", n)
+                ("duplicate", n),
+                ("client_key_unavailable", n)
             ]
         );
-    }
-
-    #[test]
-    fn every_rejection_code_is_known() {
-        // A new rejection would still be counted (in the map), just more slowly.
-        let secs = Duration::from_secs(1);
-        let all = [
-            Rejection::MissingSignature,
-            Rejection::SignatureMismatch,
-            Rejection::TimestampOutOfWindow,
-            Rejection::TooManySignatures,
-            Rejection::MalformedPayload,
-            Rejection::PayloadTooLarge,
-            Rejection::BodyTimeout,
-            Rejection::UnsupportedEncoding,
-            Rejection::BodyReadFailed,
-            Rejection::MethodNotAllowed,
-            Rejection::ClientKeyUnavailable,
-            Rejection::RateLimited {
-                retry_after: secs,
-                quota: 1,
-                window: secs,
-            },
-            Rejection::DeliveryInFlight { retry_after: secs },
-            Rejection::DeliveryCoolingDown { retry_after: secs },
-            Rejection::DeliveryConflict,
-            Rejection::Unavailable { retry_after: secs },
-        ];
-        for r in all {
-            assert!(KNOWN.contains(&r.code()), "{}", r.code());
-        }
-        for code in ["missing_header", "duplicate_header", "malformed_header"] {
-            assert!(KNOWN.contains(&code));
-        }
     }
 }

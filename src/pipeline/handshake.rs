@@ -8,6 +8,7 @@ use http::request::Parts;
 use http::{Response, StatusCode};
 use subtle::ConstantTimeEq;
 
+use super::Refusal;
 use crate::error::Rejection;
 use crate::scheme::Handshake;
 use crate::verified::Verified;
@@ -34,11 +35,7 @@ fn json(value: serde_json::Value) -> Response<Bytes> {
 
 /// A challenge that is safe to echo: bounded, printable, no markup.
 fn safe_challenge(text: &str) -> Result<&str, Rejection> {
-    let ok = !text.is_empty()
-        && text.len() <= MAX_CHALLENGE
-        && text
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-_.~+/=".contains(&b));
+    let ok = crate::text::is_word(text, b"-_.~+/=", 1..=MAX_CHALLENGE);
     if ok {
         Ok(text)
     } else {
@@ -68,9 +65,9 @@ pub(crate) fn answer_get(
     verifier: &Verifier,
     parts: &Parts,
     handshake_token: Option<&str>,
-) -> Result<Response<Bytes>, Rejection> {
+) -> Result<Response<Bytes>, Refusal> {
     let Some(handshake) = verifier.scheme().handshake().filter(|h| h.is_get()) else {
-        return Err(Rejection::MethodNotAllowed);
+        return Err(Refusal::MethodNotAllowed);
     };
     let pairs = query(parts)?;
     match handshake {
@@ -84,16 +81,16 @@ pub(crate) fn answer_get(
                 param(&pairs, "hub.verify_token"),
                 param(&pairs, "hub.challenge"),
             ) else {
-                return Err(Rejection::MalformedPayload);
+                return Err(Rejection::MalformedPayload.into());
             };
             let Some(expected) = handshake_token else {
                 tracing::error!(target: "hookguard", "Meta verification request, but no handshake_token is configured");
-                return Err(Rejection::SignatureMismatch);
+                return Err(Rejection::SignatureMismatch.into());
             };
             let same = crate::crypto::sha256(offered.as_bytes())
                 .ct_eq(&crate::crypto::sha256(expected.as_bytes()));
             if !bool::from(same) {
-                return Err(Rejection::SignatureMismatch);
+                return Err(Rejection::SignatureMismatch.into());
             }
             Ok(reply("text/plain", safe_challenge(challenge)?.to_owned()))
         }
@@ -121,7 +118,7 @@ pub(crate) fn answer_get(
                 serde_json::json!({ "response_token": format!("sha256={}", STANDARD.encode(mac)) }),
             ))
         }
-        _ => Err(Rejection::MethodNotAllowed),
+        _ => Err(Refusal::MethodNotAllowed),
     }
 }
 

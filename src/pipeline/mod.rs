@@ -23,6 +23,7 @@ mod builder;
 mod counters;
 mod handshake;
 pub(crate) mod problem;
+mod refusal;
 mod tenant;
 mod trace;
 
@@ -33,10 +34,11 @@ use std::time::Duration;
 pub(crate) use adapter::Answer;
 #[cfg(feature = "actix-web")]
 pub(crate) use adapter::SuccessStatus;
-pub use adapter::{ObservedRejection, Processed};
+pub use adapter::{ClaimedDelivery, ObservedRejection, Processed};
 pub use body::{BodyError, BodySource};
 pub use builder::PipelineBuilder;
-pub use problem::rejection_response;
+pub use problem::refusal_response;
+pub use refusal::{Outcome, OutcomeCount, Refusal};
 pub use tenant::{ResolveError, ResolveFuture, SecretResolver, Tenant};
 
 use crate::ratelimit::{ClientKeys, RateLimiter};
@@ -91,14 +93,15 @@ impl fmt::Debug for Pipeline {
 }
 
 impl Pipeline {
-    /// Decisions so far, by outcome (`handled`, `duplicate`, `signature_mismatch`, …).
-    pub fn outcome_counts(&self) -> Vec<(&'static str, u64)> {
-        self.inner.counters.outcomes.sorted()
+    /// Decisions so far, by outcome (`handled`, `duplicate`, `signature_mismatch`, …), every
+    /// outcome counted at least once, in [`Outcome`] order.
+    pub fn outcome_counts(&self) -> Vec<OutcomeCount> {
+        self.inner.counters.outcomes.counted()
     }
 
-    /// Observe-only mode: how many requests verification would have refused, by code.
-    pub fn would_reject_counts(&self) -> Vec<(&'static str, u64)> {
-        self.inner.counters.would_reject.sorted()
+    /// Observe-only mode: how many requests verification would have refused, by outcome.
+    pub fn would_reject_counts(&self) -> Vec<OutcomeCount> {
+        self.inner.counters.would_reject.counted()
     }
 
     /// The rate limiter, if rate limiting is on.

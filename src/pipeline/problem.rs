@@ -6,7 +6,7 @@ use bytes::Bytes;
 use http::header::{CONTENT_TYPE, HeaderValue, RETRY_AFTER};
 use http::{Response, StatusCode};
 
-use crate::error::Rejection;
+use super::Refusal;
 
 const PROBLEM_JSON: &str = "application/problem+json";
 
@@ -42,19 +42,19 @@ fn retry_after(response: &mut Response<Bytes>, secs: u64) {
         .insert(RETRY_AFTER, HeaderValue::from(secs.max(1)));
 }
 
-/// The response for a rejection: status, problem+json body with the stable code, and
+/// The response for a refusal: status, problem+json body with the stable code, and
 /// `Retry-After` (plus `RateLimit` and `RateLimit-Policy` for 429).
-pub fn rejection_response(rejection: &Rejection) -> Response<Bytes> {
-    let detail = [("detail", rejection.to_string().into())];
-    let mut response = problem(rejection.status(), rejection.code(), &detail);
-    if let Some(wait) = rejection.retry_after() {
+pub fn refusal_response(refusal: &Refusal) -> Response<Bytes> {
+    let detail = [("detail", refusal.to_string().into())];
+    let mut response = problem(refusal.status(), refusal.code(), &detail);
+    if let Some(wait) = refusal.retry_after() {
         retry_after(&mut response, wait.as_secs());
     }
-    if let Rejection::RateLimited {
+    if let Refusal::RateLimited(crate::ratelimit::Limited {
         retry_after: wait,
         quota,
         window,
-    } = rejection
+    }) = refusal
     {
         let policy = format!("\"per-client\";q={quota};w={}", window.as_secs().max(1));
         let state = format!("\"per-client\";r=0;t={}", wait.as_secs().max(1));

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use http::request::Parts;
 
-use super::{Keys, Pipeline};
+use super::{Keys, Pipeline, Refusal};
 use crate::error::{ConfigError, Rejection};
 use crate::scheme::Scheme;
 use crate::verified::Verified;
@@ -27,10 +27,23 @@ pub struct Tenant {
     pub verifier: Verifier,
 }
 
-/// The resolver could not answer (database down, …). Answered 503 so the provider retries.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+/// The resolver could not answer (database down, …). Answered 503 so the provider retries;
+/// the cause is its `source()` (logged, never sent).
+#[derive(Debug, thiserror::Error)]
 #[error("secret resolver failed: {0}")]
-pub struct ResolveError(pub String);
+pub struct ResolveError(#[source] Box<dyn std::error::Error + Send + Sync>);
+
+impl ResolveError {
+    /// A failure caused by `cause` (an error, or a message).
+    ///
+    /// ```
+    /// let e = hookguard::pipeline::ResolveError::new("tenant database down");
+    /// assert_eq!(e.to_string(), "secret resolver failed: tenant database down");
+    /// ```
+    pub fn new(cause: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        Self(cause.into())
+    }
+}
 
 /// The future a [`SecretResolver`] returns.
 pub type ResolveFuture<'a> =
@@ -84,9 +97,9 @@ pub(super) fn decoy(scheme: Scheme) -> Result<Verifier, ConfigError> {
     } else {
         crate::Secret::from_bytes(random_bytes().to_vec())?
     };
-    Verifier::builder_for(scheme)
+    Verifier::builder(scheme)
         .key("decoy", secret)
-        .public_url("https://decoy.invalid")
+        .public_origin("https://decoy.invalid")
         .build()
 }
 
@@ -112,7 +125,7 @@ pub(super) struct Resolved<'a> {
 impl Pipeline {
     /// The tenant and verifier for a request: the static one, the resolver's, or — for an
     /// unknown tenant — the decoy.
-    pub(super) async fn resolve(&self, parts: &Parts) -> Result<Resolved<'_>, Rejection> {
+    pub(super) async fn resolve(&self, parts: &Parts) -> Result<Resolved<'_>, Refusal> {
         // Borrowed where it can be: a clone per request would bump the verifier's shared
         // reference count, a cache line every worker thread writes.
         match &self.inner.keys {
@@ -124,7 +137,7 @@ impl Pipeline {
             Keys::Resolver { resolver, decoy } => {
                 let resolved = resolver.0.resolve(parts).await.map_err(|e| {
                     tracing::warn!(target: "hookguard", error = %e, "secret resolver failed: 503");
-                    Rejection::Unavailable {
+                    Refusal::Unavailable {
                         retry_after: RESOLVER_RETRY_AFTER,
                     }
                 })?;
@@ -150,11 +163,11 @@ impl Pipeline {
         &self,
         parts: &Parts,
         body: &[u8],
-    ) -> Result<(Resolved<'_>, Verified), Rejection> {
+    ) -> Result<(Resolved<'_>, Verified), Refusal> {
         let resolved = self.resolve(parts).await?;
         let verified = resolved.verifier.verify_parts(parts, body)?;
         if !resolved.known {
-            return Err(Rejection::SignatureMismatch);
+            return Err(Rejection::SignatureMismatch.into());
         }
         Ok((resolved, verified))
     }

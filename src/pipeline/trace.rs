@@ -4,8 +4,8 @@ use bytes::Bytes;
 use http::Response;
 
 use super::counters;
-use super::problem::rejection_response;
-use crate::error::Rejection;
+use super::problem::refusal_response;
+use super::{Outcome, Refusal};
 use crate::ratelimit::ClientKey;
 use crate::verified::Verified;
 
@@ -25,8 +25,9 @@ pub(super) struct Trace<'a> {
 
 impl Trace<'_> {
     /// The one event per decision: never the secret, the signature or the body.
-    pub(super) fn log(&self, outcome: &'static str, verified: Option<&Verified>) {
+    pub(super) fn log(&self, outcome: Outcome, verified: Option<&Verified>) {
         self.counters.outcomes.bump(outcome);
+        let outcome = outcome.as_str();
         #[cfg(feature = "metrics")]
         metrics::counter!(
             "hookguard_decisions_total",
@@ -46,12 +47,14 @@ impl Trace<'_> {
         );
     }
 
+    /// Logs `refusal` and renders its answer.
     pub(super) fn refuse(
         &self,
-        rejection: Rejection,
+        refusal: impl Into<Refusal>,
         verified: Option<&Verified>,
     ) -> Response<Bytes> {
-        self.log(rejection.code(), verified);
-        rejection_response(&rejection)
+        let refusal = refusal.into();
+        self.log(refusal.outcome(), verified);
+        refusal_response(&refusal)
     }
 }

@@ -200,3 +200,9 @@ impl fmt::Display for Provider {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("unknown provider")]
 pub struct UnknownProvider;
+
+impl From<Provider> for Scheme {
+    fn from(provider: Provider) -> Scheme {
+        provider.scheme()
+    }
+}

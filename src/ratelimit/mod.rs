@@ -23,7 +23,6 @@ pub use cidr::{InvalidIpNet, IpNet};
 pub use client::{ClientKey, ClientKeys, KeyFn};
 
 use crate::clock::{Clock, SystemClock, millis};
-use crate::error::Rejection;
 
 /// A rate: a refill period per request and a burst.
 ///
@@ -138,6 +137,20 @@ impl fmt::Debug for RateLimiter {
     }
 }
 
+/// A client over its budget (or in the penalty box of verification failures): answered 429
+/// with `Retry-After`, `RateLimit` and `RateLimit-Policy`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("rate limited")]
+#[non_exhaustive]
+pub struct Limited {
+    /// How long the client should wait (whole seconds, at least 1).
+    pub retry_after: Duration,
+    /// Requests a full budget allows.
+    pub quota: u32,
+    /// Time for an empty budget to refill.
+    pub window: Duration,
+}
+
 impl RateLimiter {
     /// A limiter with a per-client budget and a verification-failure budget.
     pub fn new(limit: RateLimit, failure_limit: RateLimit) -> Self {
@@ -169,7 +182,7 @@ impl RateLimiter {
 
     /// Charges one request to `key`; 429 when it is over its budget or in the penalty box of
     /// verification failures.
-    pub fn admit(&self, key: &ClientKey) -> Result<(), Rejection> {
+    pub fn admit(&self, key: &ClientKey) -> Result<(), Limited> {
         let now = self.clock.elapsed();
         self.maybe_tick(now);
         if millis(now) < self.penalties_until_ms.load(Ordering::Acquire)
@@ -198,8 +211,8 @@ impl RateLimiter {
         }
     }
 
-    fn limited(&self, wait: Duration, limit: RateLimit) -> Rejection {
-        Rejection::RateLimited {
+    fn limited(&self, wait: Duration, limit: RateLimit) -> Limited {
+        Limited {
             retry_after: crate::time::retry_after_secs(wait),
             quota: limit.quota(),
             window: crate::time::retry_after_secs(limit.window()),
@@ -271,7 +284,7 @@ mod tests {
         for _ in 0..3 {
             assert!(rl.admit(&key(1)).is_ok());
         }
-        let Err(Rejection::RateLimited {
+        let Err(Limited {
             retry_after, quota, ..
         }) = rl.admit(&key(1))
         else {
@@ -300,7 +313,7 @@ mod tests {
             rl.record_failure(&key(7));
         }
         let r = rl.admit(&key(7));
-        assert!(matches!(r, Err(Rejection::RateLimited { .. })), "{r:?}");
+        assert!(r.is_err(), "{r:?}");
         assert!(rl.admit(&key(8)).is_ok());
         clock.advance(Duration::from_secs(61));
         assert!(rl.admit(&key(7)).is_ok());

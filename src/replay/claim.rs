@@ -82,6 +82,37 @@ pub enum Claim {
     Conflict,
 }
 
+/// Why the guard did not let a delivery's handler run (each a 409 or a 503 with
+/// `Retry-After`; a duplicate is not an error but [`Guarded::Duplicate`](super::Guarded)).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ClaimError {
+    /// The same delivery is being handled right now. 409 `delivery_in_flight`.
+    #[error("delivery in flight")]
+    InFlight {
+        /// How long the caller should wait.
+        retry_after: Duration,
+    },
+    /// The same delivery failed moments ago and may not run again before its cool-down ends
+    /// (it grows with each failure): bounds how often a captured failing delivery can run the
+    /// handler. 409 `delivery_cooling_down`.
+    #[error("delivery cooling down after a failure")]
+    CoolingDown {
+        /// How long the caller should wait.
+        retry_after: Duration,
+    },
+    /// A delivery with this id was received before with a different body: refused, never
+    /// dropped as a duplicate. 409 `delivery_conflict`.
+    #[error("delivery id reused with a different body")]
+    Conflict,
+    /// The store did not answer (or the guard cannot key the delivery). 503 `unavailable`.
+    #[error("replay store unavailable")]
+    Unavailable {
+        /// How long the caller should wait.
+        retry_after: Duration,
+    },
+}
+
 #[cfg(test)]
 mod tests {
     use super::ClaimToken;

@@ -7,8 +7,9 @@ use std::sync::Arc;
 use std::task::Poll;
 use std::time::Duration;
 
-use super::{BodyDigest, Claim, ClaimToken, ReplayKey, ReplayStore, StoreError};
-use crate::error::{ConfigError, Rejection};
+use super::{BodyDigest, Claim, ClaimError, ClaimToken, ReplayKey, ReplayStore, StoreError};
+use crate::danger::Dangerous;
+use crate::error::ConfigError;
 
 /// Whether a handler's result means "the work is done" (the claim is completed) or not (the
 /// claim is released so the provider's retry runs the handler again).
@@ -86,13 +87,13 @@ pub const UNAVAILABLE_RETRY_AFTER: Duration = Duration::from_secs(5);
 /// - handler failed, panicked or timed out → `release`, so the provider's retry runs it again
 ///   once a cool-down has passed: 1 s after the first failure, doubling with each failure up
 ///   to 60 s (see [`failure_backoff`](ReplayGuardBuilder::failure_backoff)). Copies inside
-///   the cool-down get [`Rejection::DeliveryCoolingDown`] (409 + `Retry-After`), so a
+///   the cool-down get [`ClaimError::CoolingDown`] (409 + `Retry-After`), so a
 ///   captured failing delivery cannot be replayed to run the handler at will; providers retry
 ///   far slower than that;
 /// - already done with the same body → [`Guarded::Duplicate`] without running the handler;
-///   the same id with another body → [`Rejection::DeliveryConflict`] (409, a warning);
-/// - someone else holds the claim → [`Rejection::DeliveryInFlight`] (409 + `Retry-After`);
-/// - the store fails or times out → [`Rejection::Unavailable`] (503 + `Retry-After`): the
+///   the same id with another body → [`ClaimError::Conflict`] (409, a warning);
+/// - someone else holds the claim → [`ClaimError::InFlight`] (409 + `Retry-After`);
+/// - the store fails or times out → [`ClaimError::Unavailable`] (503 + `Retry-After`): the
 ///   handler does not run without a claim (unless the dangerous fail-open option is set).
 ///
 /// ```
@@ -147,6 +148,25 @@ impl fmt::Debug for ReplayGuardBuilder {
     }
 }
 
+impl Dangerous<ReplayGuardBuilder> {
+    /// No cool-down after failures: a failed delivery may be claimed again at once, so every
+    /// copy of a captured failing delivery runs the handler again.
+    pub fn disable_failure_backoff(self) -> ReplayGuardBuilder {
+        let mut builder = self.0;
+        builder.guard.failure_backoff = None;
+        builder
+    }
+
+    /// When the store fails at claim time, run the handler anyway, without replay
+    /// protection, logging a warning every time. Off by default: the default is 503, which
+    /// makes the provider retry later.
+    pub fn fail_open(self) -> ReplayGuardBuilder {
+        let mut builder = self.0;
+        builder.guard.fail_open = true;
+        builder
+    }
+}
+
 impl ReplayGuardBuilder {
     /// How long a claim lasts before another attempt may take it over. Defaults to 60 s.
     /// Must exceed the handler timeout plus twice the store timeout.
@@ -179,25 +199,15 @@ impl ReplayGuardBuilder {
     /// each further failure up to `max`. Defaults to 1 s and 60 s. Inside it, copies of the
     /// delivery are answered 409 `delivery_cooling_down` with `Retry-After`, so a captured
     /// failing delivery runs the handler at most once per cool-down. Both must be at least
-    /// 1 ms and `first <= max` (see [`dangerous_disable_failure_backoff`](Self::dangerous_disable_failure_backoff)).
+    /// 1 ms and `first <= max` (see `dangerous().disable_failure_backoff()`).
     pub fn failure_backoff(mut self, first: Duration, max: Duration) -> Self {
         self.guard.failure_backoff = Some((first, max));
         self
     }
 
-    /// No cool-down after failures: a failed delivery may be claimed again at once, so every
-    /// copy of a captured failing delivery runs the handler again.
-    pub fn dangerous_disable_failure_backoff(mut self) -> Self {
-        self.guard.failure_backoff = None;
-        self
-    }
-
-    /// When the store fails at claim time, run the handler anyway, without replay
-    /// protection, logging a warning every time. Off by default: the default is 503, which
-    /// makes the provider retry later.
-    pub fn dangerous_fail_open(mut self) -> Self {
-        self.guard.fail_open = true;
-        self
+    /// The options that weaken a guarantee (see [`crate::danger`]).
+    pub fn dangerous(self) -> Dangerous<Self> {
+        Dangerous(self)
     }
 
     /// Checks the configuration.
@@ -345,7 +355,7 @@ impl ReplayGuard {
         key: &ReplayKey,
         digest: &BodyDigest,
         handler: F,
-    ) -> Result<Guarded<Fut::Output>, Rejection>
+    ) -> Result<Guarded<Fut::Output>, ClaimError>
     where
         F: FnOnce() -> Fut,
         Fut: Future,
@@ -388,11 +398,15 @@ impl ReplayGuard {
 
     /// Claims `key` (body `digest`) without running anything: for adapters whose handler
     /// runs outside the guard (e.g. a standalone extractor). Duplicate →
-    /// [`Admitted::Duplicate`]; in flight → [`Rejection::DeliveryInFlight`]; cooling down
-    /// after a failure → [`Rejection::DeliveryCoolingDown`]; another body under the same id →
-    /// [`Rejection::DeliveryConflict`]; store failure → [`Rejection::Unavailable`] (or
+    /// [`Admitted::Duplicate`]; in flight → [`ClaimError::InFlight`]; cooling down
+    /// after a failure → [`ClaimError::CoolingDown`]; another body under the same id →
+    /// [`ClaimError::Conflict`]; store failure → [`ClaimError::Unavailable`] (or
     /// [`Admitted::Unprotected`] when failing open).
-    pub async fn claim(&self, key: &ReplayKey, digest: &BodyDigest) -> Result<Admitted, Rejection> {
+    pub async fn claim(
+        &self,
+        key: &ReplayKey,
+        digest: &BodyDigest,
+    ) -> Result<Admitted, ClaimError> {
         match self
             .bounded(self.store.claim(key, digest, self.lease))
             .await
@@ -405,13 +419,13 @@ impl ReplayGuard {
             })),
             Ok(Claim::CoolingDown { remaining }) => {
                 tracing::debug!(key = %key, "delivery cooling down after a failure");
-                Err(Rejection::DeliveryCoolingDown {
+                Err(ClaimError::CoolingDown {
                     retry_after: crate::time::retry_after_secs(remaining),
                 })
             }
             Ok(Claim::Conflict) => {
                 tracing::warn!(key = %key, "delivery id reused with a different body: refused with 409");
-                Err(Rejection::DeliveryConflict)
+                Err(ClaimError::Conflict)
             }
             Ok(Claim::Done) => {
                 tracing::debug!(key = %key, "duplicate of a finished delivery");
@@ -421,19 +435,19 @@ impl ReplayGuard {
                 tracing::debug!(key = %key, "delivery in flight");
                 // Ask back soon rather than at the lease's end: the first attempt usually
                 // finishes long before its lease would run out.
-                Err(Rejection::DeliveryInFlight {
+                Err(ClaimError::InFlight {
                     retry_after: crate::time::retry_after_secs(
                         remaining.min(IN_FLIGHT_RETRY_AFTER),
                     ),
                 })
             }
             Err(error) if self.fail_open => {
-                tracing::warn!(key = %key, %error, "replay store failed: running the handler WITHOUT replay protection (dangerous_fail_open)");
+                tracing::warn!(key = %key, %error, "replay store failed: running the handler WITHOUT replay protection (dangerous().fail_open())");
                 Ok(Admitted::Unprotected)
             }
             Err(error) => {
                 tracing::warn!(key = %key, %error, "replay store failed at claim: refusing with 503");
-                Err(Rejection::Unavailable {
+                Err(ClaimError::Unavailable {
                     retry_after: UNAVAILABLE_RETRY_AFTER,
                 })
             }
@@ -550,7 +564,9 @@ mod tests {
         ] {
             assert!(shown.contains(field), "{shown}");
         }
-        let builder = ReplayGuard::builder(MemoryStore::default()).dangerous_fail_open();
+        let builder = ReplayGuard::builder(MemoryStore::default())
+            .dangerous()
+            .fail_open();
         assert!(format!("{builder:?}").contains("fail_open: true"));
     }
 
@@ -598,7 +614,7 @@ mod tests {
         assert!(format!("{handle:?}").contains("t/p/dropped"));
         assert!(matches!(
             guard.claim(&k, &digest()).await,
-            Err(Rejection::DeliveryInFlight { .. })
+            Err(ClaimError::InFlight { .. })
         ));
         drop(handle);
         // The release runs on a spawned task; let it.
@@ -607,7 +623,7 @@ mod tests {
         }
         assert_eq!(
             guard.claim(&k, &digest()).await.err(),
-            Some(Rejection::DeliveryCoolingDown {
+            Some(ClaimError::CoolingDown {
                 retry_after: Duration::from_secs(1)
             })
         );
@@ -633,7 +649,8 @@ mod tests {
         let ms: Vec<u128> = (0..5).map(|n| custom.cooldown(n).as_millis()).collect();
         assert_eq!(ms, [200, 400, 800, 1000, 1000]);
         let off = ReplayGuard::builder(MemoryStore::default())
-            .dangerous_disable_failure_backoff()
+            .dangerous()
+            .disable_failure_backoff()
             .build()
             .unwrap();
         assert_eq!(off.cooldown(3), Duration::ZERO);

@@ -25,10 +25,7 @@ const MAX_TENANT: usize = 64;
 pub struct ReplayKey(String);
 
 fn valid_part(part: &str) -> bool {
-    part.len() <= MAX_TENANT
-        && part
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b':' | b'-'))
+    crate::text::is_word(part, b"_.:-", 0..=MAX_TENANT)
 }
 
 /// A tenant (or provider) name outside `[A-Za-z0-9_.:-]{0,64}`.
@@ -50,10 +47,8 @@ impl ReplayKey {
         ))
     }
 
-    /// A key from parts you vouch for: the id must come from signed material of a delivery
-    /// whose signature verified. For custom pipelines, tests and benchmarks; prefer
-    /// [`new`](Self::new).
-    pub fn from_trusted_parts(
+    /// A key from parts the caller vouches for (see `danger::trusted_replay_key`).
+    pub(crate) fn from_trusted_parts(
         tenant: &str,
         provider: &str,
         id: &crate::DeliveryId,

@@ -23,11 +23,12 @@ mod redis;
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::time::Duration;
 
 #[cfg(feature = "redis")]
 pub use self::redis::{RedisStore, RedisStoreBuilder};
-pub use claim::{Claim, ClaimToken};
+pub use claim::{Claim, ClaimError, ClaimToken};
 pub use digest::BodyDigest;
 pub use guard::{
     Admitted, ClaimHandle, DEFAULT_FAILURE_BACKOFF, DEFAULT_MAX_FAILURE_BACKOFF, Guarded,
@@ -41,7 +42,7 @@ pub use memory::{BYTES_PER_ENTRY, MemoryStore, MemoryStoreBuilder};
 pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, StoreError>> + Send + 'a>>;
 
 /// A store could not answer. Never carries a key's content beyond what is safe to log.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum StoreError {
     /// The store is full of unexpired entries and refuses new claims rather than evict live
@@ -51,10 +52,39 @@ pub enum StoreError {
     /// The store did not answer in time.
     #[error("replay store timed out")]
     Timeout,
-    /// The store is unreachable or answered with an error.
+    /// The store is unreachable or answered with an error: the cause is the `source()`.
     #[error("replay store unavailable: {0}")]
-    Backend(String),
+    Backend(#[source] Arc<dyn std::error::Error + Send + Sync>),
 }
+
+impl StoreError {
+    /// A backend failure caused by `cause` (its text must be safe to log: never a key's
+    /// content, a password or a server's free text that may quote arguments).
+    ///
+    /// ```
+    /// use hookguard::replay::StoreError;
+    /// let e = StoreError::backend("connection refused");
+    /// assert_eq!(e.to_string(), "replay store unavailable: connection refused");
+    /// assert!(std::error::Error::source(&e).is_some());
+    /// ```
+    pub fn backend(cause: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        Self::Backend(Arc::from(cause.into()))
+    }
+}
+
+/// Two errors are equal when they are the same kind; backend failures when their causes read
+/// the same.
+impl PartialEq for StoreError {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Self::Full, Self::Full) | (Self::Timeout, Self::Timeout) => true,
+            (Self::Backend(a), Self::Backend(b)) => a.to_string() == b.to_string(),
+            _ => false,
+        }
+    }
+}
+
+impl Eq for StoreError {}
 
 /// Where claims live. Implementations expose atomic primitives only; the policy (when to
 /// claim, complete or release) lives in [`ReplayGuard`].

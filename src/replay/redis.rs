@@ -297,13 +297,13 @@ impl RedisStoreBuilder {
     /// is connected.
     pub async fn build(self) -> Result<RedisStore, StoreError> {
         if self.response_timeout.is_zero() || self.connection_timeout.is_zero() {
-            return Err(StoreError::Backend(
-                "redis store: timeouts must be non-zero".into(),
+            return Err(StoreError::backend(
+                "redis store: timeouts must be non-zero",
             ));
         }
         // The parse error could quote the URL, password included: not passed on.
         let client = Client::open(self.url.as_str())
-            .map_err(|_| StoreError::Backend("redis store: invalid redis URL".into()))?;
+            .map_err(|_| StoreError::backend("redis store: invalid redis URL"))?;
         let endpoint = client.get_connection_info().addr.to_string();
         let config = ConnectionManagerConfig::new()
             .set_response_timeout(self.response_timeout)
@@ -463,12 +463,12 @@ impl RedisStore {
         };
         let Some(manager) = manager else {
             self.connect_in_background();
-            return Err(StoreError::Backend(format!("redis {op}: not connected")));
+            return Err(StoreError::backend(format!("redis {op}: not connected")));
         };
         let result = match tokio::time::timeout(self.inner.response_timeout, f(manager)).await {
             Ok(Ok(value)) => Ok(value),
             Ok(Err(error)) if error.is_timeout() => Err(StoreError::Timeout),
-            Ok(Err(error)) => Err(StoreError::Backend(format!(
+            Ok(Err(error)) => Err(StoreError::backend(format!(
                 "redis {op}: {}",
                 describe(&error)
             ))),
@@ -559,8 +559,8 @@ impl ReplayStore for RedisStore {
                     remaining: Duration::from_millis(u64::try_from(n).unwrap_or(1)),
                 }),
                 5 => Ok(Claim::Conflict),
-                _ => Err(StoreError::Backend(
-                    "redis claim: the key holds a value this store did not write".into(),
+                _ => Err(StoreError::backend(
+                    "redis claim: the key holds a value this store did not write",
                 )),
             }
         })

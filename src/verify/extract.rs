@@ -38,7 +38,10 @@ pub(super) fn claims<'a>(
         }
         None => parse_body_signature(scheme, object.insert(body_signature(&scheme.layout, body)?))?,
     };
-    let (timestamp_text, timestamp) = signed_timestamp(scheme, headers, &signatures)?;
+    let SignedTimestamp {
+        text: timestamp_text,
+        value: timestamp,
+    } = signed_timestamp(scheme, headers, &signatures)?;
     let id = signed_id(scheme, headers, &signatures)?;
     Ok(Claimed {
         signatures,
@@ -48,29 +51,44 @@ pub(super) fn claims<'a>(
     })
 }
 
+/// A signed timestamp as sent, and its value in its unit.
+struct SignedTimestamp<'a> {
+    text: &'a str,
+    value: Option<(i64, Unit)>,
+}
+
 /// The timestamp from its header or from the signature's own parameter. A timestamp in a
 /// body field is read after the signature matched (see `check::window`).
 fn signed_timestamp<'a>(
     scheme: &Scheme,
     headers: &'a HeaderMap,
     signatures: &ParsedSignatures<'a>,
-) -> Result<(&'a str, Option<(i64, Unit)>), Rejection> {
+) -> Result<SignedTimestamp<'a>, Rejection> {
     match &scheme.timestamp {
         Some(TimestampSource::Header(name, unit)) => {
             let text =
                 one_header(headers, name)?.ok_or_else(|| Rejection::MissingHeader(name.clone()))?;
             let ts = timestamp::parse(text, *unit)
                 .ok_or_else(|| Rejection::MalformedHeader(name.clone()))?;
-            Ok((text, Some((ts, *unit))))
+            Ok(SignedTimestamp {
+                text,
+                value: Some((ts, *unit)),
+            })
         }
         Some(TimestampSource::SignatureParam(unit)) => {
             let text = signatures
                 .timestamp
                 .ok_or_else(|| scheme.malformed_signature())?;
             let ts = timestamp::parse(text, *unit).ok_or_else(|| scheme.malformed_signature())?;
-            Ok((text, Some((ts, *unit))))
+            Ok(SignedTimestamp {
+                text,
+                value: Some((ts, *unit)),
+            })
         }
-        Some(TimestampSource::BodyJsonField(..)) | None => Ok(("", None)),
+        Some(TimestampSource::BodyJsonField(..)) | None => Ok(SignedTimestamp {
+            text: "",
+            value: None,
+        }),
     }
 }
 

@@ -15,8 +15,8 @@ use std::time::{Duration, SystemTime};
 use http::{HeaderMap, Method, Uri};
 
 use crate::crypto::{self, PreparedKey};
+use crate::danger::Dangerous;
 use crate::error::{ConfigError, Rejection};
-use crate::providers::Provider;
 use crate::scheme::{Part, Scheme};
 use crate::secret::{KeyId, Keyring, Secret};
 use crate::verified::{DeliveryId, Verified};
@@ -84,7 +84,7 @@ pub struct VerifierBuilder {
     error: Option<ConfigError>,
     tolerance: Duration,
     tolerance_checked: bool,
-    public_url: Option<String>,
+    public_origin: Option<String>,
 }
 
 impl fmt::Debug for VerifierBuilder {
@@ -97,20 +97,16 @@ impl fmt::Debug for VerifierBuilder {
 }
 
 impl Verifier {
-    /// Starts a verifier for a provider preset.
-    pub fn builder(provider: Provider) -> VerifierBuilder {
-        Self::builder_for(provider.scheme())
-    }
-
-    /// Starts a verifier for any scheme.
-    pub fn builder_for(scheme: Scheme) -> VerifierBuilder {
+    /// Starts a verifier for a provider preset or any scheme (`Provider::Stripe`, or a
+    /// [`Scheme`] loaded from a file).
+    pub fn builder(scheme: impl Into<Scheme>) -> VerifierBuilder {
         VerifierBuilder {
-            scheme,
+            scheme: scheme.into(),
             keys: Keyring::new(),
             error: None,
             tolerance: DEFAULT_TOLERANCE,
             tolerance_checked: true,
-            public_url: None,
+            public_origin: None,
         }
     }
 
@@ -188,6 +184,18 @@ impl Verifier {
     }
 }
 
+impl Dangerous<VerifierBuilder> {
+    /// Sets any tolerance, including 0 (the timestamp must equal now to the unit) or more
+    /// than a day, which widens the replay window accordingly. There is no way to switch the
+    /// timestamp check off.
+    pub fn unchecked_tolerance(self, tolerance: Duration) -> VerifierBuilder {
+        let mut builder = self.0;
+        builder.tolerance = tolerance;
+        builder.tolerance_checked = false;
+        builder
+    }
+}
+
 impl VerifierBuilder {
     /// Adds a secret given in the provider's own text form (see [`Scheme::parse_secret`]),
     /// under the key id `key-N` (N counting from 0). Call it again to add rotation keys.
@@ -232,21 +240,17 @@ impl VerifierBuilder {
         self
     }
 
-    /// Sets any tolerance, including 0 (the timestamp must equal now to the unit) or more
-    /// than a day, which widens the replay window accordingly. There is no way to switch the
-    /// timestamp check off.
-    pub fn dangerous_unchecked_tolerance(mut self, tolerance: Duration) -> Self {
-        self.tolerance = tolerance;
-        self.tolerance_checked = false;
-        self
+    /// The options that weaken a guarantee (see [`crate::danger`]).
+    pub fn dangerous(self) -> Dangerous<Self> {
+        Dangerous(self)
     }
 
     /// The public origin the provider sends to, e.g. `https://hooks.example.com`, for schemes
     /// that sign the URL (Twilio, Square): the signed URL is this origin plus the request's
     /// path and query. The request's own `Host` is never trusted for this. Required by those
     /// schemes; ignored by the others.
-    pub fn public_url(mut self, origin: &str) -> Self {
-        self.public_url = Some(origin.to_owned());
+    pub fn public_origin(mut self, origin: &str) -> Self {
+        self.public_origin = Some(origin.to_owned());
         self
     }
 
@@ -265,7 +269,7 @@ impl VerifierBuilder {
         }
         let signs_form_params = self.scheme.message.contains(&Part::TwilioParams);
         let needs_url = signs_form_params || self.scheme.message.contains(&Part::Url);
-        let public_origin = match (&self.public_url, needs_url) {
+        let public_origin = match (&self.public_origin, needs_url) {
             (Some(url), true) => Some(parse_origin(url)?),
             (None, true) => return Err(ConfigError::MissingPublicUrl),
             (_, false) => None,

@@ -54,7 +54,7 @@ fn no_public_type_or_rejection_path_prints_the_secret_or_the_body() {
             let secret = &secret_text(p, SECRET);
             let v = Verifier::builder(p)
                 .secret(secret)
-                .public_url(ORIGIN)
+                .public_origin(ORIGIN)
                 .build()
                 .unwrap();
             let builder = Verifier::builder(p).secret(secret);
@@ -66,7 +66,8 @@ fn no_public_type_or_rejection_path_prints_the_secret_or_the_body() {
                 .timestamp(TS)
                 .url(format!("{ORIGIN}{PATH}"));
             printed += &format!("{delivery:?}");
-            let (good, good_body) = signer.sign_with_body(&delivery).unwrap();
+            let signed = signer.sign_with_body(&delivery).unwrap();
+            let (good, good_body) = (signed.headers, signed.body);
             let ok = check(&v, &good, &good_body, now()).unwrap();
             printed += &format!("{ok:?} {} {}", ok.delivery_id(), ok.key_id());
             // Every rejection path we can reach from the outside: the signature replaced by

@@ -118,7 +118,7 @@ pub fn verifier(p: Provider) -> Verifier {
 pub fn verifier_with(p: Provider, secret: &str) -> Verifier {
     Verifier::builder(p)
         .secret(secret)
-        .public_url(ORIGIN)
+        .public_origin(ORIGIN)
         .build()
         .expect("test verifier")
 }
@@ -134,10 +134,11 @@ pub fn sign(p: Provider, body: &[u8], ts: i64) -> HeaderMap {
 /// The headers and the body to send, for every preset: for Mailgun the body is `body` with
 /// the signature object added (the headers are empty); for the others `body` itself.
 pub fn signed(p: Provider, body: &[u8], ts: i64) -> (HeaderMap, Vec<u8>) {
-    let (headers, body) = Signer::new(p, keys(p).sign)
+    let signed = Signer::new(p, keys(p).sign)
         .expect("test signer")
         .sign_with_body(&delivery(body, ts))
         .expect("sign");
+    let (headers, body) = (signed.headers, signed.body);
     (headers, body.to_vec())
 }
 

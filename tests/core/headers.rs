@@ -303,8 +303,7 @@ fn encodings_must_be_canonical() {
 }
 
 #[test]
-fn every_rejection_has_a_stable_code_and_a_4xx_or_pipeline_status() {
-    use std::time::Duration;
+fn every_rejection_has_a_stable_code_and_a_4xx_status() {
     let name = HeaderName::from_static("x");
     let all = [
         (Rejection::MissingSignature, "missing_signature", 401),
@@ -327,36 +326,66 @@ fn every_rejection_has_a_stable_code_and_a_4xx_or_pipeline_status() {
             401,
         ),
         (Rejection::MalformedPayload, "malformed_payload", 400),
-        (Rejection::PayloadTooLarge, "payload_too_large", 413),
-        (Rejection::BodyTimeout, "body_timeout", 408),
-        (Rejection::UnsupportedEncoding, "unsupported_encoding", 415),
+    ];
+    for (r, code, status) in all {
+        assert_eq!(r.code(), code);
+        assert_eq!(r.status().as_u16(), status, "{code}");
+    }
+}
+
+/// The pipeline's own refusals keep the codes and statuses they had when they were variants
+/// of `Rejection`; the core's are wrapped unchanged.
+#[cfg(feature = "pipeline")]
+#[test]
+fn every_pipeline_refusal_has_a_stable_code_and_status() {
+    use hookguard::clock::ManualClock;
+    use hookguard::pipeline::Refusal;
+    use hookguard::ratelimit::{ClientKey, RateLimit, RateLimiter};
+    use hookguard::replay::ClaimError;
+    use std::time::Duration;
+    let limiter = RateLimiter::with_clock(
+        RateLimit::per_second(1).unwrap().burst(1),
+        RateLimit::per_second(1).unwrap(),
+        ManualClock::default(),
+    );
+    let client = ClientKey::Ip("203.0.113.1".parse().unwrap());
+    let limited = (0..2).find_map(|_| limiter.admit(&client).err()).unwrap();
+    let wait = Duration::from_secs(2);
+    let all = [
         (
-            Rejection::RateLimited {
-                retry_after: Duration::from_secs(2),
-                quota: 5,
-                window: Duration::from_secs(5),
-            },
-            "rate_limited",
-            429,
+            Refusal::from(Rejection::SignatureMismatch),
+            "signature_mismatch",
+            401,
         ),
-        (Rejection::BodyReadFailed, "body_read_failed", 400),
-        (Rejection::MethodNotAllowed, "method_not_allowed", 405),
+        (Refusal::PayloadTooLarge, "payload_too_large", 413),
+        (Refusal::BodyTimeout, "body_timeout", 408),
+        (Refusal::UnsupportedEncoding, "unsupported_encoding", 415),
+        (Refusal::from(limited), "rate_limited", 429),
+        (Refusal::BodyReadFailed, "body_read_failed", 400),
+        (Refusal::MethodNotAllowed, "method_not_allowed", 405),
+        (Refusal::ClientKeyUnavailable, "client_key_unavailable", 500),
         (
-            Rejection::ClientKeyUnavailable,
-            "client_key_unavailable",
-            500,
-        ),
-        (
-            Rejection::DeliveryInFlight {
-                retry_after: Duration::from_secs(2),
-            },
+            Refusal::from(ClaimError::InFlight { retry_after: wait }),
             "delivery_in_flight",
             409,
         ),
         (
-            Rejection::Unavailable {
-                retry_after: Duration::from_secs(2),
-            },
+            Refusal::from(ClaimError::CoolingDown { retry_after: wait }),
+            "delivery_cooling_down",
+            409,
+        ),
+        (
+            Refusal::from(ClaimError::Conflict),
+            "delivery_conflict",
+            409,
+        ),
+        (
+            Refusal::from(ClaimError::Unavailable { retry_after: wait }),
+            "unavailable",
+            503,
+        ),
+        (
+            Refusal::Unavailable { retry_after: wait },
             "unavailable",
             503,
         ),
@@ -366,7 +395,7 @@ fn every_rejection_has_a_stable_code_and_a_4xx_or_pipeline_status() {
         assert_eq!(r.status().as_u16(), status, "{code}");
         assert_eq!(
             r.retry_after().is_some(),
-            matches!(status, 409 | 429 | 503),
+            matches!(status, 429 | 503) || code != "delivery_conflict" && status == 409,
             "{code}"
         );
     }

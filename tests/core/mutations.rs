@@ -259,7 +259,7 @@ fn rotation_accepts_any_configured_key_and_reports_which() {
         let (h, b) = signed(p, &body(p), TS);
         let v = hookguard::Verifier::builder(p)
             .secrets([keys(p).other_verify, keys(p).verify])
-            .public_url(ORIGIN)
+            .public_origin(ORIGIN)
             .build()
             .unwrap();
         let ok = check(&v, &h, &b, now()).unwrap_or_else(|e| panic!("{p}: {e:?}"));

@@ -86,7 +86,7 @@ fn the_public_url_must_be_a_bare_http_origin() {
     let build = |url: &str| {
         Verifier::builder(Provider::Twilio)
             .secret("twilio_auth_token")
-            .public_url(url)
+            .public_origin(url)
             .build()
             .map(|_| ())
     };

@@ -170,7 +170,8 @@ fn tolerance_is_configurable_within_bounds_and_zero_is_never_off() {
 
     let exact = Verifier::builder(Provider::Slack)
         .secret(SLACK_SECRET)
-        .dangerous_unchecked_tolerance(Duration::ZERO)
+        .dangerous()
+        .unchecked_tolerance(Duration::ZERO)
         .build()
         .unwrap();
     let h = slack("1700000000");

@@ -153,7 +153,9 @@ fn sample_body(p: Provider) -> Vec<u8> {
 /// The headers and the body to send (Mailgun: the sample with its signature object added).
 fn sign_with(scheme: &Scheme, p: Provider) -> (HeaderMap, Vec<u8>) {
     let secret = scheme.parse_signing_secret(keys(p).0).unwrap();
-    let (headers, body) = Signer::with_secret(scheme.clone(), secret)
+    let hookguard::Signed { headers, body, .. } = Signer::builder(scheme.clone())
+        .key(secret)
+        .build()
         .unwrap()
         .sign_with_body(
             &Delivery::new(sample_body(p))
@@ -166,9 +168,9 @@ fn sign_with(scheme: &Scheme, p: Provider) -> (HeaderMap, Vec<u8>) {
 }
 
 fn verify_with(scheme: &Scheme, p: Provider, headers: &HeaderMap, body: &[u8]) -> Outcome {
-    let verifier = Verifier::builder_for(scheme.clone())
+    let verifier = Verifier::builder(scheme.clone())
         .secret(keys(p).1)
-        .public_url(ORIGIN)
+        .public_origin(ORIGIN)
         .build()
         .unwrap();
     verifier
@@ -870,13 +872,15 @@ fn body_json_signature_rules() {
     let renamed = Scheme::from_toml(&m("object = \"signature\"", "object = \"sig\"")).unwrap();
     assert_ne!(renamed, Provider::Mailgun.scheme());
     assert!(renamed.signature_in_body() && renamed.signature_header().is_none());
-    let signer =
-        Signer::with_secret(renamed.clone(), renamed.parse_signing_secret("k").unwrap()).unwrap();
+    let signer = Signer::builder(renamed.clone())
+        .secret("k")
+        .build()
+        .unwrap();
     let delivery = Delivery::new(&b"{}"[..]).id("tok_1").timestamp(TS);
     assert!(signer.sign(&delivery).is_err(), "no headers to sign into");
-    let (headers, body) = signer.sign_with_body(&delivery).unwrap();
+    let hookguard::Signed { headers, body, .. } = signer.sign_with_body(&delivery).unwrap();
     assert!(body.starts_with(br#"{"sig":{"timestamp":"1700000000","token":"tok_1","signature":""#));
-    let v = Verifier::builder_for(renamed).secret("k").build().unwrap();
+    let v = Verifier::builder(renamed).secret("k").build().unwrap();
     let got = v.verify_at(
         &Method::POST,
         &Uri::from_static("/"),
@@ -1137,11 +1141,10 @@ unit = "milliseconds"
         STANDARD.encode(mac.finalize().into_bytes())
     );
 
-    let signer = Signer::with_secret(
-        scheme.clone(),
-        scheme.parse_signing_secret("kat-key").unwrap(),
-    )
-    .unwrap();
+    let signer = Signer::builder(scheme.clone())
+        .secret("kat-key")
+        .build()
+        .unwrap();
     let headers = signer
         .sign(
             &Delivery::new(&body[..])
@@ -1152,9 +1155,9 @@ unit = "milliseconds"
         .unwrap();
     assert_eq!(headers["x-kat-signature"], expected.as_str());
 
-    let verifier = Verifier::builder_for(scheme)
+    let verifier = Verifier::builder(scheme)
         .secret("kat-key")
-        .public_url("https://h.example")
+        .public_origin("https://h.example")
         .build()
         .unwrap();
     let uri = Uri::from_static("/p?q=1");

@@ -380,7 +380,7 @@ proptest! {
     fn mailgun_sdk_algorithm_and_hookguard_agree_on_valid_deliveries(
         (key, token, ts, event) in mailgun_input(),
     ) {
-        let (_, signed) = Signer::new(Provider::Mailgun, &key)
+        let hookguard::Signed { body: signed, .. } = Signer::new(Provider::Mailgun, &key)
             .unwrap()
             .sign_with_body(
                 &Delivery::new(format!(r#"{{"event-data":{event}}}"#).into_bytes())

@@ -571,7 +571,7 @@ impl Case {
     fn verifier(&self, key: &str) -> Verifier {
         Verifier::builder(self.p)
             .secret(key)
-            .public_url(ORIGIN)
+            .public_origin(ORIGIN)
             .tolerance(Duration::from_secs(self.tolerance))
             .build()
             .unwrap_or_else(|e| panic!("{}: verifier for {key:?}: {e}", self.p))
@@ -583,7 +583,7 @@ impl Case {
             .id(id)
             .timestamp(ts)
             .url(format!("{ORIGIN}{}", self.target));
-        let (headers, body) = Signer::new(self.p, &self.key.sign)
+        let hookguard::Signed { headers, body, .. } = Signer::new(self.p, &self.key.sign)
             .unwrap_or_else(|e| panic!("{}: signer: {e}", self.p))
             .sign_with_body(&delivery)
             .unwrap_or_else(|e| panic!("{}: sign: {e}", self.p));

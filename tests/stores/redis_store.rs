@@ -10,7 +10,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use hookguard::clock::ManualClock;
 use hookguard::replay::{
-    BodyDigest, Claim, ClaimToken, Guarded, RedisStore, ReplayGuard, ReplayKey, ReplayStore,
+    BodyDigest, Claim, ClaimError, ClaimToken, Guarded, RedisStore, ReplayGuard, ReplayKey,
+    ReplayStore,
 };
 use hookguard::{Delivery, Provider, Rejection, Signer, Verified, Verifier};
 use http::{HeaderMap, HeaderValue, Method, Uri};
@@ -313,7 +314,7 @@ async fn race(guards: Vec<ReplayGuard>, tag: &str) {
             match outcome.unwrap() {
                 Ok(Guarded::Ran(Ok(()))) => ran += 1,
                 Ok(Guarded::Duplicate) => duplicate += 1,
-                Err(Rejection::DeliveryInFlight { retry_after }) => {
+                Err(ClaimError::InFlight { retry_after }) => {
                     assert!(retry_after >= Duration::from_secs(1));
                     in_flight += 1;
                 }
@@ -492,7 +493,7 @@ async fn ambiguous_claim_reply_lost_heals_when_the_lease_ends() {
     let started = Instant::now();
     let first = guard_a.run(&k, &digest(), handler).await;
     assert!(
-        matches!(first, Err(Rejection::Unavailable { retry_after }) if retry_after >= Duration::from_secs(1)),
+        matches!(first, Err(ClaimError::Unavailable { retry_after }) if retry_after >= Duration::from_secs(1)),
         "{first:?}"
     );
     assert_eq!(runs.load(Ordering::SeqCst), 0, "no handler without a claim");
@@ -505,7 +506,7 @@ async fn ambiguous_claim_reply_lost_heals_when_the_lease_ends() {
     // A retry during the lease: in flight.
     let retry = guard_b.run(&k, &digest(), handler).await;
     assert!(
-        matches!(retry, Err(Rejection::DeliveryInFlight { retry_after }) if retry_after >= Duration::from_secs(1)),
+        matches!(retry, Err(ClaimError::InFlight { retry_after }) if retry_after >= Duration::from_secs(1)),
         "{retry:?}"
     );
     assert_eq!(runs.load(Ordering::SeqCst), 0);
@@ -515,7 +516,7 @@ async fn ambiguous_claim_reply_lost_heals_when_the_lease_ends() {
     tokio::time::sleep(remaining + Duration::from_millis(50)).await;
     let mut outcome = guard_b.run(&k, &digest(), handler).await;
     for _ in 0..20 {
-        if !matches!(outcome, Err(Rejection::DeliveryInFlight { .. })) {
+        if !matches!(outcome, Err(ClaimError::InFlight { .. })) {
             break;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -529,7 +530,7 @@ async fn ambiguous_claim_reply_lost_heals_when_the_lease_ends() {
     let deadline = Instant::now() + Duration::from_secs(5);
     let last = loop {
         let outcome = guard_a.run(&k, &digest(), handler).await;
-        if !matches!(outcome, Err(Rejection::Unavailable { .. })) || Instant::now() > deadline {
+        if !matches!(outcome, Err(ClaimError::Unavailable { .. })) || Instant::now() > deadline {
             break outcome;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -561,7 +562,7 @@ async fn blackholed_redis_fails_closed_within_the_timeout() {
             })
             .await;
         assert!(
-            matches!(outcome, Err(Rejection::Unavailable { .. })),
+            matches!(outcome, Err(ClaimError::Unavailable { .. })),
             "{outcome:?}"
         );
         assert!(
@@ -619,7 +620,7 @@ async fn stalled_connection_is_replaced_after_timeouts_in_a_row() {
                 Ok::<_, ()>(())
             })
             .await;
-        if !matches!(outcome, Err(Rejection::Unavailable { .. }))
+        if !matches!(outcome, Err(ClaimError::Unavailable { .. }))
             || replaced.elapsed() > Duration::from_secs(5)
         {
             break outcome;
@@ -658,7 +659,7 @@ async fn build_succeeds_while_redis_is_down_and_connects_when_it_comes_up() {
     let k = key("msg_late_redis");
     let early = guard.run(&k, &digest(), handler).await;
     assert!(
-        matches!(early, Err(Rejection::Unavailable { .. })),
+        matches!(early, Err(ClaimError::Unavailable { .. })),
         "{early:?}"
     );
     assert_eq!(runs.load(Ordering::SeqCst), 0);
@@ -667,7 +668,7 @@ async fn build_succeeds_while_redis_is_down_and_connects_when_it_comes_up() {
     let up = Instant::now();
     let outcome = loop {
         let outcome = guard.run(&k, &digest(), handler).await;
-        if !matches!(outcome, Err(Rejection::Unavailable { .. }))
+        if !matches!(outcome, Err(ClaimError::Unavailable { .. }))
             || up.elapsed() > Duration::from_secs(5)
         {
             break outcome;
@@ -693,12 +694,12 @@ enum Outcome {
     Other(String),
 }
 
-fn outcome(result: Result<Guarded<Result<(), ()>>, Rejection>) -> Outcome {
+fn outcome(result: Result<Guarded<Result<(), ()>>, ClaimError>) -> Outcome {
     match result {
         Ok(Guarded::Ran(Ok(()))) => Outcome::Ran,
         Ok(Guarded::Duplicate) => Outcome::Duplicate,
-        Err(Rejection::DeliveryInFlight { .. }) => Outcome::InFlight,
-        Err(Rejection::Unavailable { retry_after }) => Outcome::Unavailable(retry_after),
+        Err(ClaimError::InFlight { .. }) => Outcome::InFlight,
+        Err(ClaimError::Unavailable { retry_after }) => Outcome::Unavailable(retry_after),
         other => Outcome::Other(format!("{other:?}")),
     }
 }
@@ -891,7 +892,7 @@ async fn done_marks_after_crash(persistence: Persistence) -> usize {
     for k in &keys {
         let replay = loop {
             let replay = guard.run(k, &digest(), || async { Ok::<_, ()>(()) }).await;
-            if !matches!(replay, Err(Rejection::Unavailable { .. })) || Instant::now() > deadline {
+            if !matches!(replay, Err(ClaimError::Unavailable { .. })) || Instant::now() > deadline {
                 break replay;
             }
             tokio::time::sleep(Duration::from_millis(50)).await;

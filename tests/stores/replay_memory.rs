@@ -6,10 +6,10 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use hookguard::clock::ManualClock;
 use hookguard::replay::{
-    BodyDigest, Claim, ClaimToken, Guarded, MemoryStore, ReplayGuard, ReplayKey, ReplayStore,
-    StoreError, StoreFuture,
+    BodyDigest, Claim, ClaimError, ClaimToken, Guarded, MemoryStore, ReplayGuard, ReplayKey,
+    ReplayStore, StoreError, StoreFuture,
 };
-use hookguard::{Delivery, DeliveryId, Provider, Rejection, Signer, Verified, Verifier};
+use hookguard::{Delivery, DeliveryId, Provider, Signer, Verified, Verifier};
 use http::{HeaderMap, Method, Uri};
 
 use crate::replay_contract;
@@ -54,7 +54,8 @@ fn key(id: &str) -> ReplayKey {
 }
 
 fn raw_key(n: usize) -> ReplayKey {
-    ReplayKey::from_trusted_parts("t", "p", &DeliveryId::new(&format!("id{n}")).unwrap()).unwrap()
+    hookguard::danger::trusted_replay_key("t", "p", &DeliveryId::new(&format!("id{n}")).unwrap())
+        .unwrap()
 }
 
 #[tokio::test]
@@ -198,7 +199,7 @@ async fn one_hundred_racing_duplicates_run_the_handler_once_200_times() {
             match t.await.unwrap() {
                 Ok(Guarded::Ran(_)) => outcomes[0] += 1,
                 Ok(Guarded::Duplicate) => outcomes[1] += 1,
-                Err(Rejection::DeliveryInFlight { retry_after }) => {
+                Err(ClaimError::InFlight { retry_after }) => {
                     assert!(retry_after >= Duration::from_secs(1));
                     outcomes[2] += 1
                 }
@@ -311,7 +312,7 @@ async fn a_full_store_refuses_new_claims_and_evicts_nothing_live() {
             Ok::<_, ()>(())
         })
         .await;
-    assert!(matches!(r, Err(Rejection::Unavailable { .. })), "{r:?}");
+    assert!(matches!(r, Err(ClaimError::Unavailable { .. })), "{r:?}");
     assert!(!ran);
     // Once the leases end, space is reclaimed without a background thread.
     clock.advance(lease);
@@ -375,7 +376,7 @@ impl ReplayStore for BrokenStore {
         _: &'a BodyDigest,
         _: Duration,
     ) -> StoreFuture<'a, Claim> {
-        Box::pin(async { Err(StoreError::Backend("connection refused".into())) })
+        Box::pin(async { Err(StoreError::backend("connection refused")) })
     }
     fn complete<'a>(
         &'a self,
@@ -383,7 +384,7 @@ impl ReplayStore for BrokenStore {
         _: &'a ClaimToken,
         _: Duration,
     ) -> StoreFuture<'a, bool> {
-        Box::pin(async { Err(StoreError::Backend("connection refused".into())) })
+        Box::pin(async { Err(StoreError::backend("connection refused")) })
     }
     fn release<'a>(
         &'a self,
@@ -392,7 +393,7 @@ impl ReplayStore for BrokenStore {
         _: Duration,
         _: Duration,
     ) -> StoreFuture<'a, bool> {
-        Box::pin(async { Err(StoreError::Backend("connection refused".into())) })
+        Box::pin(async { Err(StoreError::backend("connection refused")) })
     }
 }
 
@@ -445,16 +446,18 @@ async fn store_failure_is_503_with_retry_after_and_the_handler_does_not_run() {
             })
             .await;
         match r {
-            Err(e @ Rejection::Unavailable { .. }) => {
-                assert_eq!(e.status(), http::StatusCode::SERVICE_UNAVAILABLE);
-                assert!(e.retry_after().unwrap() >= Duration::from_secs(1));
+            Err(e @ ClaimError::Unavailable { .. }) => {
+                let refusal = hookguard::pipeline::Refusal::from(e);
+                assert_eq!(refusal.status(), http::StatusCode::SERVICE_UNAVAILABLE);
+                assert!(refusal.retry_after().unwrap() >= Duration::from_secs(1));
             }
             other => panic!("{other:?}"),
         }
         assert!(!ran);
     }
     let open = ReplayGuard::builder(BrokenStore)
-        .dangerous_fail_open()
+        .dangerous()
+        .fail_open()
         .build()
         .unwrap();
     let r = open.run(&k, &digest(), || async { true }).await.unwrap();
@@ -489,7 +492,7 @@ async fn tenants_and_providers_do_not_share_ids() {
         ));
     }
     let id = DeliveryId::new("msg_shared").unwrap();
-    let other_provider = ReplayKey::from_trusted_parts("a", "svix", &id).unwrap();
+    let other_provider = hookguard::danger::trusted_replay_key("a", "svix", &id).unwrap();
     assert!(matches!(
         guard
             .run(&other_provider, &digest(), || async { true })

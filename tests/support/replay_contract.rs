@@ -6,10 +6,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use hookguard::Rejection;
 use hookguard::clock::ManualClock;
 use hookguard::replay::{
-    BodyDigest, Claim, DEFAULT_FAILURE_BACKOFF, Guarded, ReplayGuard, ReplayKey, ReplayStore,
+    BodyDigest, Claim, ClaimError, DEFAULT_FAILURE_BACKOFF, Guarded, ReplayGuard, ReplayKey,
+    ReplayStore,
 };
 
 const COPIES: usize = 20;
@@ -49,9 +49,7 @@ pub async fn failing_copies_run_the_handler_once_per_cool_down(
         while let Some(result) = copies.join_next().await {
             match result.unwrap() {
                 Ok(Guarded::Ran(Err(_))) => failed += 1,
-                Err(Rejection::DeliveryInFlight { .. } | Rejection::DeliveryCoolingDown { .. }) => {
-                    refused += 1
-                }
+                Err(ClaimError::InFlight { .. } | ClaimError::CoolingDown { .. }) => refused += 1,
                 other => panic!("round {round}: {other:?}"),
             }
         }
@@ -61,7 +59,7 @@ pub async fn failing_copies_run_the_handler_once_per_cool_down(
         let copy = guard.run(&key, &digest, || async { Ok::<_, ()>(()) }).await;
         assert_eq!(
             copy.err(),
-            Some(Rejection::DeliveryCoolingDown {
+            Some(ClaimError::CoolingDown {
                 retry_after: cooldown
             }),
             "round {round}: a copy right after the failure"
@@ -69,7 +67,7 @@ pub async fn failing_copies_run_the_handler_once_per_cool_down(
         clock.advance(cooldown - Duration::from_millis(1));
         let late = guard.run(&key, &digest, || async { Ok::<_, ()>(()) }).await;
         assert!(
-            matches!(late, Err(Rejection::DeliveryCoolingDown { retry_after }) if retry_after == Duration::from_secs(1)),
+            matches!(late, Err(ClaimError::CoolingDown { retry_after }) if retry_after == Duration::from_secs(1)),
             "round {round}: 1 ms before the end: {late:?}"
         );
         clock.advance(Duration::from_millis(1));
@@ -149,9 +147,9 @@ pub async fn another_body_under_the_same_id_is_a_conflict_in_every_state(
             Ok::<_, ()>(())
         })
         .await;
-    assert_eq!(conflict.err(), Some(Rejection::DeliveryConflict));
+    assert_eq!(conflict.err(), Some(ClaimError::Conflict));
     assert_eq!(
-        Rejection::DeliveryConflict.status(),
+        hookguard::pipeline::Refusal::from(ClaimError::Conflict).status(),
         http::StatusCode::CONFLICT
     );
     let duplicate = guard.run(&first, &body, || async { Ok::<_, ()>(()) }).await;

@@ -151,7 +151,7 @@ pub fn tenant_pipeline() -> Pipeline {
                     .build()
                     .unwrap(),
             })),
-            (Some("t"), Some("broken")) => Err(ResolveError("tenant database down".into())),
+            (Some("t"), Some("broken")) => Err(ResolveError::new("tenant database down")),
             _ => Ok(None),
         }
     };

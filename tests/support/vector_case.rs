@@ -21,14 +21,16 @@ pub fn run_case(scheme: Scheme, case: &Value) -> Outcome {
         .iter()
         .map(|s| s.as_str().unwrap())
         .collect();
-    let mut builder = Verifier::builder_for(scheme).secrets(secrets.iter().copied());
+    let mut builder = Verifier::builder(scheme).secrets(secrets.iter().copied());
     if let Some(t) = case.get("tolerance").and_then(Value::as_u64) {
-        builder = builder.dangerous_unchecked_tolerance(Duration::from_secs(t));
+        builder = builder
+            .dangerous()
+            .unchecked_tolerance(Duration::from_secs(t));
     }
     let uri: Uri = match case.get("url").and_then(Value::as_str) {
         Some(url) => {
             let uri: Uri = url.parse().unwrap();
-            builder = builder.public_url(&format!(
+            builder = builder.public_origin(&format!(
                 "{}://{}",
                 uri.scheme_str().unwrap(),
                 uri.authority().unwrap()

@@ -81,6 +81,7 @@ pub(super) fn offset_of_line(text: &str, line: usize, column: usize) -> usize {
 }
 
 /// The tree of a parsed TOML document.
+#[cfg(feature = "toml")]
 pub(super) fn toml_tree(table: &toml::Spanned<toml::de::DeTable<'_>>) -> Node {
     let mut root = Node {
         key: 0..0,
@@ -91,6 +92,7 @@ pub(super) fn toml_tree(table: &toml::Spanned<toml::de::DeTable<'_>>) -> Node {
     root
 }
 
+#[cfg(feature = "toml")]
 fn toml_children(table: &toml::de::DeTable<'_>, node: &mut Node, depth: usize) {
     for (key, value) in table.iter() {
         let mut child = Node {
@@ -103,6 +105,7 @@ fn toml_children(table: &toml::de::DeTable<'_>, node: &mut Node, depth: usize) {
     }
 }
 
+#[cfg(feature = "toml")]
 fn toml_value(value: &toml::de::DeValue<'_>, node: &mut Node, depth: usize) {
     if depth > MAX_DEPTH {
         return;

@@ -87,6 +87,7 @@ impl Scheme {
     /// error names the field and the line ([`SchemeFileError`]).
     ///
     #[doc = include_str!("FORMAT.md")]
+    #[cfg(feature = "toml")]
     pub fn from_toml(text: &str) -> Result<Scheme, SchemeFileError> {
         check_len(text.len())?;
         let table = toml::de::DeTable::parse(text).map_err(|e| {
@@ -143,7 +144,14 @@ impl Scheme {
             .and_then(|e| e.to_str())
             .map(str::to_ascii_lowercase);
         let parse: fn(&str) -> Result<Scheme, SchemeFileError> = match ext.as_deref() {
+            #[cfg(feature = "toml")]
             Some("toml") => Scheme::from_toml,
+            #[cfg(not(feature = "toml"))]
+            Some("toml") => {
+                return Err(with_file(SchemeFileError::plain(
+                    "TOML scheme files need hookguard's `toml` feature (on by default)",
+                )));
+            }
             Some("json") => Scheme::from_json,
             _ => {
                 return Err(with_file(SchemeFileError::plain(
@@ -176,6 +184,7 @@ fn check_len(len: usize) -> Result<(), SchemeFileError> {
     Ok(())
 }
 
+#[cfg(feature = "toml")]
 fn first_line(message: &str) -> String {
     message.lines().next().unwrap_or("").trim().to_owned()
 }
