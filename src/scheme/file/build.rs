@@ -104,9 +104,7 @@ fn handshake(text: Option<&str>, algorithm: Algorithm) -> Result<Option<Handshak
         _ => true,
     };
     if !fits {
-        // As it always was: with algorithm = "token" this names "token" even for the
-        // handshakes that need hmac-sha256 (changing it changes a message).
-        let needs = if token || handshake == Handshake::OktaVerification {
+        let needs = if handshake == Handshake::OktaVerification {
             Algorithm::Token
         } else {
             Algorithm::HmacSha256
