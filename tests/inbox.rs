@@ -6,6 +6,9 @@
 #[path = "support/inbox_contract.rs"]
 mod contract;
 
+#[cfg(feature = "axum")]
+#[path = "inbox/admin_http.rs"]
+mod admin_http;
 #[path = "inbox/canary.rs"]
 mod canary;
 #[path = "inbox/crash.rs"]

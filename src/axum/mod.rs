@@ -41,7 +41,12 @@
 //! # Ok(()) }
 //! ```
 
+#[cfg(feature = "inbox")]
+mod admin;
 mod serve;
+
+#[cfg(feature = "inbox")]
+pub use admin::{AdminConfigError, inbox_admin};
 
 pub use serve::{
     DEFAULT_DRAIN_TIMEOUT, DEFAULT_HEADER_TIMEOUT, DEFAULT_MAX_CONNECTIONS,
