@@ -683,10 +683,9 @@ fn toml_errors_name_the_field_and_the_line() {
             "needs algorithm = \"token\"",
         ),
         (
-            format!(
-                "name = \"acme\"\nalgorithm = \"token\"\nhandshake = \"zoom-url-validation\"\n\
-                 [signature]\nheader = \"x-acme-token\"\nencoding = \"raw\"\n"
-            ),
+            "name = \"acme\"\nalgorithm = \"token\"\nhandshake = \"zoom-url-validation\"\n\
+             [signature]\nheader = \"x-acme-token\"\nencoding = \"raw\"\n"
+                .to_owned(),
             Some("handshake"),
             Some(3),
             "zoom-url-validation needs algorithm = \"hmac-sha256\"",
