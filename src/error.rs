@@ -151,6 +151,12 @@ pub enum ConfigError {
     /// tenant's name is the resolver's).
     #[error("a resolver pipeline names its tenants: tenant() does not apply")]
     TenantWithResolver,
+    /// `PipelineBuilder::inbox` with a route name outside `[A-Za-z0-9_.:-]{1,64}`.
+    #[error("inbox route name must be [A-Za-z0-9_.:-], 1 to 64 bytes")]
+    InvalidInboxRoute,
+    /// An inbox route in observe-only mode: only a verified delivery can be committed.
+    #[error("an inbox route cannot be observe-only")]
+    ObserveOnlyWithInbox,
 }
 
 /// Why the [`Signer`](crate::Signer) could not sign a delivery. Never contains secret material.

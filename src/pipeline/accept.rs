@@ -26,6 +26,9 @@ pub(super) struct Accepted<'a> {
     pub(super) key: ReplayKey,
     pub(super) digest: BodyDigest,
     pub(super) trace: Trace<'a>,
+    /// What an inbox route keeps beside the body (only set on such a route).
+    #[cfg(feature = "inbox")]
+    pub(super) keep: Option<super::inbox::Keep>,
 }
 
 /// Why [`Pipeline::accept`] stopped short of a verified request.
@@ -154,12 +157,19 @@ impl Pipeline {
             };
             return Err(Stop::Respond(trace.refuse(r, Some(&verified))));
         };
+        #[cfg(feature = "inbox")]
+        let keep = inner
+            .inbox
+            .as_ref()
+            .map(|_| super::inbox::Keep::of(&resolved, parts));
         Ok(Accepted {
             digest: BodyDigest::of(&bytes),
             bytes,
             verified,
             key,
             trace,
+            #[cfg(feature = "inbox")]
+            keep,
         })
     }
 }

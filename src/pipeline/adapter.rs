@@ -95,12 +95,18 @@ impl Pipeline {
                 return Processed::Handled(out);
             }
         };
+        #[cfg(feature = "inbox")]
+        if let Some(route) = &self.inner.inbox {
+            // An inbox route: commit, answer; the inbox's worker runs the handlers.
+            return Processed::Respond(route.commit(accepted).await);
+        }
         let Accepted {
             bytes,
             verified,
             key,
             digest,
             trace,
+            ..
         } = accepted;
         let for_handler = verified.clone();
         let ran = self
@@ -142,6 +148,10 @@ impl Pipeline {
     /// extractor): admission, body, verification, and the claim. The caller must
     /// [`complete`](ClaimHandle::complete) or [`release`](ClaimHandle::release) the returned
     /// claim after its handler (dropping it releases).
+    ///
+    /// On an inbox route ([`PipelineBuilder::inbox`](super::PipelineBuilder::inbox)) the
+    /// delivery is committed instead, and the answer to send (2xx included) is the `Err`:
+    /// the handler must not run, the inbox's worker does.
     pub async fn accept_and_claim(
         &self,
         parts: &Parts,
@@ -157,12 +167,18 @@ impl Pipeline {
                 rejection, trace, ..
             }) => return Err(trace.refuse(rejection, None)),
         };
+        #[cfg(feature = "inbox")]
+        if let Some(route) = &self.inner.inbox {
+            // An inbox route acknowledges (or refuses) itself: no handler runs here.
+            return Err(route.commit(accepted).await);
+        }
         let Accepted {
             bytes,
             verified,
             key,
             digest,
             trace,
+            ..
         } = accepted;
         match self.inner.replay.claim(&key, &digest).await {
             Ok(Admitted::Claimed(handle)) => {

@@ -31,6 +31,8 @@ pub struct PipelineBuilder {
     body_timeout: Duration,
     observe_only: bool,
     handshake_token: Option<zeroize::Zeroizing<String>>,
+    #[cfg(feature = "inbox")]
+    inbox: Option<super::inbox::InboxRoute>,
     error: Option<ConfigError>,
 }
 
@@ -71,6 +73,8 @@ impl Pipeline {
             body_timeout: DEFAULT_BODY_TIMEOUT,
             observe_only: false,
             handshake_token: None,
+            #[cfg(feature = "inbox")]
+            inbox: None,
             error: None,
         }
     }
@@ -200,6 +204,54 @@ impl PipelineBuilder {
         self
     }
 
+    /// Commits verified deliveries to `inbox` under the route name `route` instead of running
+    /// the handler in the request (feature `inbox`).
+    ///
+    /// Admission, body and verification are unchanged; then the delivery — its exact body,
+    /// the headers the scheme needs to verify it again (signature, timestamp, id) and
+    /// `Content-Type`, its tenant, verified metadata and client key — is committed, and the
+    /// answer is sent only after [`Inbox::receive`](crate::inbox::Inbox::receive) returned:
+    ///
+    /// | inbox answer | HTTP answer | decision |
+    /// |---|---|---|
+    /// | committed (on disk) | 202 `{"status":"accepted"}` | `committed` |
+    /// | duplicate (same id, same body) | 200 `duplicate_delivery` | `duplicate` |
+    /// | conflict (same id, another body) | 409 `delivery_conflict` | `delivery_conflict` |
+    /// | full, timeout, store error | 503 `unavailable` + `Retry-After` | `unavailable` |
+    ///
+    /// The handler behind the layer or middleware (or a standalone extractor's) never runs on
+    /// this route: a [`Worker`](crate::inbox::Worker) of the inbox with a handler for `route`
+    /// runs it, with retries. The inbox deduplicates, so the replay guard is not used here.
+    /// `route` is `[A-Za-z0-9_.:-]{1,64}` ([`ConfigError::InvalidInboxRoute`] otherwise), and
+    /// an inbox route cannot be observe-only ([`ConfigError::ObserveOnlyWithInbox`]): only a
+    /// verified delivery can be committed.
+    ///
+    /// ```
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use hookguard::inbox::Inbox;
+    /// use hookguard::pipeline::Pipeline;
+    /// use hookguard::{Provider, Verifier};
+    /// # let path = std::env::temp_dir().join(format!("hookguard-pipeline-inbox-doc-{}.redb", std::process::id()));
+    /// let inbox = Inbox::open(&path)?;
+    /// let verifier = Verifier::builder(Provider::Github).secret("It's a Secret to Everybody").build()?;
+    /// let pipeline = Pipeline::builder(verifier).inbox(inbox.clone(), "github").build()?;
+    /// // Serve it with `WebhookLayer::new(pipeline)` or `WebhookGuard::new(pipeline)`, and run
+    /// // `inbox.worker().route("github", handler).build()?.start()` beside the server.
+    /// # drop((pipeline, inbox)); std::fs::remove_file(&path)?;
+    /// # Ok(()) }
+    /// ```
+    #[cfg(feature = "inbox")]
+    pub fn inbox(mut self, inbox: crate::inbox::Inbox, route: &str) -> Self {
+        if !crate::text::is_word(route, b"_.:-", 1..=crate::inbox::MAX_NAME_LEN) {
+            self.error.get_or_insert(ConfigError::InvalidInboxRoute);
+        }
+        self.inbox = Some(super::inbox::InboxRoute {
+            inbox,
+            route: route.to_owned(),
+        });
+        self
+    }
+
     /// Checks the configuration and builds the pipeline.
     pub fn build(self) -> Result<Pipeline, ConfigError> {
         if let Some(e) = self.error {
@@ -213,6 +265,10 @@ impl PipelineBuilder {
             Some(guard) => guard,
             None => ReplayGuard::builder(MemoryStore::default()).build()?,
         };
+        #[cfg(feature = "inbox")]
+        if self.observe_only && self.inbox.is_some() {
+            return Err(ConfigError::ObserveOnlyWithInbox);
+        }
         if self.observe_only {
             tracing::warn!(target: "hookguard", "OBSERVE-ONLY mode: requests that fail verification are passed to the handler");
         }
@@ -232,6 +288,8 @@ impl PipelineBuilder {
                 observe_only: self.observe_only,
                 handshake_token: self.handshake_token,
                 counters: Counters::default(),
+                #[cfg(feature = "inbox")]
+                inbox: self.inbox,
             }),
         })
     }

@@ -12,6 +12,12 @@
 //! | 7. complete (2xx) or release (anything else, panic, timeout) | panic → 500, timeout → 503 |
 //! | store or resolver unavailable | 503 + `Retry-After` |
 //!
+//! With an inbox ([`PipelineBuilder::inbox`], feature `inbox`), steps 5–7 are one: the
+//! verified delivery is committed to the inbox, and the answer is 202 `accepted` only once it
+//! is on disk (a duplicate: 200 `duplicate_delivery`; same id with another body: 409
+//! `delivery_conflict`; the store full, failing or slow: 503 + `Retry-After`). The handler
+//! behind the adapter never runs for such a route: the inbox's worker runs the handlers.
+//!
 //! Adapters only translate: they hand the request head, the peer address and a
 //! [`BodySource`] to [`Pipeline::process`], and turn its neutral answer into their own
 //! response type. Two adapters therefore cannot disagree on a status code.
@@ -22,6 +28,8 @@ mod body;
 mod builder;
 mod counters;
 mod handshake;
+#[cfg(feature = "inbox")]
+mod inbox;
 pub(crate) mod problem;
 mod refusal;
 mod tenant;
@@ -77,6 +85,10 @@ struct Inner {
     observe_only: bool,
     handshake_token: Option<zeroize::Zeroizing<String>>,
     counters: trace::Counters,
+    /// With an inbox, verified deliveries are committed to it instead of being handed to the
+    /// handler.
+    #[cfg(feature = "inbox")]
+    inbox: Option<inbox::InboxRoute>,
 }
 
 impl fmt::Debug for Pipeline {

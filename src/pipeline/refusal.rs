@@ -155,6 +155,9 @@ outcomes! {
     Duplicate => "duplicate",
     /// A standalone extractor claimed the delivery; its handler runs outside the pipeline.
     Claimed => "claimed",
+    /// An inbox route committed the delivery to its inbox (on disk) and acknowledged it; the
+    /// inbox's worker runs the handler.
+    Committed => "committed",
     /// The store failed and the guard fails open: the handler ran without protection.
     Unprotected => "unprotected",
     /// A provider handshake, answered by the pipeline.

@@ -337,6 +337,21 @@ impl Scheme {
         }
     }
 
+    /// The headers a delivery must keep to be verified again later (the durable inbox keeps
+    /// them with the body): the signature, timestamp and id headers the scheme reads, in
+    /// that order.
+    #[cfg(all(feature = "pipeline", feature = "inbox"))]
+    pub(crate) fn verification_headers(&self) -> impl Iterator<Item = &HeaderName> {
+        let timestamp = match &self.timestamp {
+            Some(TimestampSource::Header(name, _)) => Some(name),
+            _ => None,
+        };
+        self.signature_header
+            .iter()
+            .chain(timestamp)
+            .chain(self.id_header.iter())
+    }
+
     /// The rejection for a malformed signature: it names the signature header, or says the
     /// payload is malformed when the signature travels in the body.
     pub(crate) fn malformed_signature(&self) -> crate::error::Rejection {

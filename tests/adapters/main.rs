@@ -19,6 +19,7 @@ mod adapter_redis;
 mod adapter_replay;
 mod axum_scenarios;
 mod handshakes;
+mod inbox_routes;
 mod observe_only;
 mod receivers;
 
