@@ -5,6 +5,7 @@ use std::ops::RangeInclusive;
 
 /// Whether `text` has a length in `len` and only ASCII letters, digits and the bytes of
 /// `extra`.
+#[inline]
 pub(crate) fn is_word(text: &str, extra: &[u8], len: RangeInclusive<usize>) -> bool {
     len.contains(&text.len())
         && text

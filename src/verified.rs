@@ -19,6 +19,7 @@ pub struct Verified {
 }
 
 impl Verified {
+    #[inline]
     pub(crate) fn new(
         provider: Arc<str>,
         key_id: KeyId,
@@ -77,6 +78,7 @@ impl DeliveryId {
     }
 
     /// The id of a delivery whose scheme signs none: `sha256:` + the hex digest of the body.
+    #[inline]
     pub(crate) fn of_body(body: &[u8]) -> Self {
         Self(format!("sha256:{}", hex::encode(crate::crypto::sha256(body))).into())
     }

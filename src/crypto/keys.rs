@@ -94,6 +94,7 @@ pub(crate) struct Matcher<'k> {
 }
 
 impl<'k> Matcher<'k> {
+    #[inline]
     pub(crate) fn new(keys: &'k [(KeyId, PreparedKey)], scheme: &'k Scheme) -> Self {
         Self {
             keys,
@@ -104,12 +105,14 @@ impl<'k> Matcher<'k> {
     }
 
     /// The index of the matching key, if any did.
+    #[inline]
     pub(crate) fn matched(&self) -> Option<usize> {
         bool::from(self.found).then_some(self.which as usize)
     }
 
     /// Tries every key against every offered signature over the message `input`, with no
     /// early exit: the work and its timing do not depend on which key (if any) matches.
+    #[inline]
     pub(crate) fn offer(&mut self, parsed: &ParsedSignatures<'_>, input: &MessageInput<'_>) {
         let scheme = self.scheme;
         let alg = scheme.algorithm;

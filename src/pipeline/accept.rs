@@ -45,6 +45,7 @@ pub(super) enum Stop<'a> {
 
 impl Pipeline {
     /// Steps 1–4: admission, head, body, verification.
+    #[inline]
     pub(super) async fn accept(
         &self,
         parts: &Parts,
@@ -71,6 +72,7 @@ impl Pipeline {
     }
 
     /// 1. Admission: the client's rate, before a byte of the body is read.
+    #[inline]
     fn admit(&self, trace: &Trace<'_>) -> Result<(), Refusal> {
         let Some(limiter) = &self.inner.limiter else {
             return Ok(());
@@ -102,6 +104,7 @@ impl Pipeline {
     }
 
     /// 2–3. Head checks, then the body within its cap and deadline.
+    #[inline]
     async fn read_body(
         &self,
         parts: &Parts,
@@ -119,6 +122,7 @@ impl Pipeline {
     /// Step 4, verification: a failure is charged to the client's failure budget, or passed
     /// on in observe-only mode. Signed POST handshakes are answered here, never by the
     /// handler.
+    #[inline]
     async fn verify_body<'a>(
         &'a self,
         parts: &Parts,

@@ -125,6 +125,7 @@ pub(super) struct Resolved<'a> {
 impl Pipeline {
     /// The tenant and verifier for a request: the static one, the resolver's, or — for an
     /// unknown tenant — the decoy.
+    #[inline]
     pub(super) async fn resolve(&self, parts: &Parts) -> Result<Resolved<'_>, Refusal> {
         // Borrowed where it can be: a clone per request would bump the verifier's shared
         // reference count, a cache line every worker thread writes.
@@ -159,6 +160,7 @@ impl Pipeline {
 
     /// Picks the verifier and verifies. An unknown tenant is verified against the decoy —
     /// same work, same answer as a bad signature — and never succeeds.
+    #[inline]
     pub(super) async fn verify(
         &self,
         parts: &Parts,

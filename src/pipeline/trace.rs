@@ -25,6 +25,7 @@ pub(super) struct Trace<'a> {
 
 impl Trace<'_> {
     /// The one event per decision: never the secret, the signature or the body.
+    #[inline]
     pub(super) fn log(&self, outcome: Outcome, verified: Option<&Verified>) {
         self.counters.outcomes.bump(outcome);
         let outcome = outcome.as_str();
@@ -48,6 +49,7 @@ impl Trace<'_> {
     }
 
     /// Logs `refusal` and renders its answer.
+    #[inline]
     pub(super) fn refuse(
         &self,
         refusal: impl Into<Refusal>,

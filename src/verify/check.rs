@@ -15,6 +15,7 @@ use crate::providers::twilio;
 use crate::scheme::{MessageInput, Scheme, TimestampSource, body_json, form, timestamp};
 
 /// The index of the key whose signature the delivery carries.
+#[inline]
 pub(super) fn matching_key(
     inner: &Inner,
     method: &Method,
@@ -68,6 +69,7 @@ pub(super) fn matching_key(
 
 /// The signed timestamp in Unix seconds, checked against the window; a timestamp carried in
 /// a body field is read only now, after the signature matched.
+#[inline]
 pub(super) fn window(
     scheme: &Scheme,
     claimed: &Claimed<'_>,

@@ -25,6 +25,7 @@ pub(super) struct Claimed<'a> {
 
 /// Reads the claims. `object` holds the parsed signature object of a body-carried signature,
 /// which the claims borrow from.
+#[inline]
 pub(super) fn claims<'a>(
     scheme: &Scheme,
     headers: &'a HeaderMap,
@@ -59,6 +60,7 @@ struct SignedTimestamp<'a> {
 
 /// The timestamp from its header or from the signature's own parameter. A timestamp in a
 /// body field is read after the signature matched (see `check::window`).
+#[inline]
 fn signed_timestamp<'a>(
     scheme: &Scheme,
     headers: &'a HeaderMap,
@@ -95,6 +97,7 @@ fn signed_timestamp<'a>(
 /// The id from its signed header, or a body-carried signature's id field (Mailgun's token:
 /// signed, a nonce, and the only replay key — the body is not signed, so its digest would not
 /// do).
+#[inline]
 fn signed_id<'a>(
     scheme: &Scheme,
     headers: &'a HeaderMap,
