@@ -1,4 +1,5 @@
-//! `hookguard`: sign and verify webhook deliveries from a terminal.
+//! `hookguard`: sign and verify webhook deliveries from a terminal, and administer the
+//! durable inbox (`hookguard inbox`).
 //!
 //! Exit codes: 0 success, 1 rejected delivery, 2 usage or configuration error.
 //!
@@ -6,6 +7,7 @@
 //! [`input`] holds what they share (secrets, scheme, body, the usage error). A new subcommand
 //! is a module, a variant of [`Command`] and an arm in `main`.
 
+mod inbox;
 mod input;
 mod providers;
 mod sign;
@@ -21,7 +23,7 @@ use crate::input::Usage;
 #[command(
     name = "hookguard",
     version,
-    about = "Sign and verify webhook deliveries"
+    about = "Sign and verify webhook deliveries; administer the durable inbox"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -38,6 +40,9 @@ enum Command {
     Sign(sign::SignArgs),
     /// Verify a delivery: prints `ok <delivery-id>` (exit 0) or the rejection code (exit 1).
     Verify(verify::VerifyArgs),
+    /// The durable inbox: list, show, replay, pause, resume (offline on the store file with
+    /// --path, or online against a receiver's admin listener with --url).
+    Inbox(inbox::InboxArgs),
 }
 
 fn main() -> ExitCode {
@@ -46,6 +51,7 @@ fn main() -> ExitCode {
         Command::Providers => providers::run(),
         Command::Sign(args) => sign::run(args),
         Command::Verify(args) => verify::run(args),
+        Command::Inbox(args) => inbox::run(args),
     };
     match result {
         Ok(code) => code,

@@ -9,17 +9,13 @@ use axum::extract::{Path, Request, State as AxumState};
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::{get, post};
-use base64::Engine as _;
 use http::header::{AUTHORIZATION, CACHE_CONTROL, CONTENT_TYPE, WWW_AUTHENTICATE};
 use http::{StatusCode, Uri};
 use serde_json::{Value, json};
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
-use crate::inbox::{
-    Attempt, Cursor, DeliveryDetail, DeliverySummary, Inbox, InboxError, InboxId, ListQuery,
-    ReplayOutcome, State,
-};
+use crate::inbox::{Cursor, Inbox, InboxError, InboxId, ListQuery, ReplayOutcome, State};
 
 /// [`inbox_admin`] refused its settings.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -37,6 +33,7 @@ pub enum AdminConfigError {
 /// |---|---|
 /// | `GET /deliveries?state=&route=&provider=&tenant=&cursor=&limit=` | one page, newest first: `{"items": […], "next": cursor or null}` |
 /// | `GET /deliveries/{id}` | one delivery with its attempts; `?body=true` adds its headers and body |
+/// | `GET /by-delivery-id/{delivery_id}` | the deliveries recorded under a provider's delivery id: `{"items": […]}` |
 /// | `POST /deliveries/{id}/replay` | a done or dead delivery pending again: `{"outcome": "replayed"}` |
 /// | `POST /replay-dead?dry_run=true&route=&provider=&tenant=` | every dead delivery the filter selects: `{"ids": […], "replayed": n, "dry_run": b}` |
 /// | `POST /routes/{route}/pause`, `POST /routes/{route}/resume` | `{"route": …, "paused": b, "moved": n}` |
@@ -70,6 +67,7 @@ pub fn inbox_admin(inbox: Inbox, token: impl Into<String>) -> Result<Router, Adm
     let router = Router::new()
         .route("/deliveries", get(list))
         .route("/deliveries/{id}", get(show))
+        .route("/by-delivery-id/{delivery_id}", get(find))
         .route("/deliveries/{id}/replay", post(replay))
         .route("/replay-dead", post(replay_dead))
         .route("/routes/paused", get(paused))
@@ -211,7 +209,7 @@ async fn list(AxumState(inbox): AxumState<Inbox>, uri: Uri) -> Response {
     };
     match inbox.list(query).await {
         Ok(page) => ok(json!({
-            "items": page.items().iter().map(summary_json).collect::<Vec<_>>(),
+            "items": page.items().iter().map(|s| s.to_json()).collect::<Vec<_>>(),
             "next": page.next().map(|c| c.to_string()),
         })),
         Err(error) => inbox_error(&error),
@@ -243,7 +241,14 @@ async fn show(AxumState(inbox): AxumState<Inbox>, Path(id): Path<String>, uri: U
         inbox.show(id).await
     };
     match detail {
-        Ok(detail) => ok(detail_json(&detail)),
+        Ok(detail) => ok(detail.to_json()),
+        Err(error) => inbox_error(&error),
+    }
+}
+
+async fn find(AxumState(inbox): AxumState<Inbox>, Path(delivery_id): Path<String>) -> Response {
+    match inbox.find(&delivery_id).await {
+        Ok(items) => ok(json!({ "items": items.iter().map(|s| s.to_json()).collect::<Vec<_>>() })),
         Err(error) => inbox_error(&error),
     }
 }
@@ -311,74 +316,7 @@ async fn paused(AxumState(inbox): AxumState<Inbox>) -> Response {
 
 async fn counts(AxumState(inbox): AxumState<Inbox>) -> Response {
     match inbox.counts().await {
-        Ok(counts) => {
-            let mut by_state = serde_json::Map::new();
-            for state in State::ALL {
-                by_state.insert(state.as_str().to_owned(), json!(counts.get(state)));
-            }
-            ok(json!({
-                "states": by_state,
-                "total": counts.total(),
-                "bytes": counts.bytes(),
-            }))
-        }
+        Ok(counts) => ok(counts.to_json()),
         Err(error) => inbox_error(&error),
     }
-}
-
-/// One delivery as listed: metadata, state and counters (never the body).
-pub(crate) fn summary_json(s: &DeliverySummary) -> Value {
-    let meta = s.meta();
-    json!({
-        "id": s.id().to_string(),
-        "delivery_id": meta.delivery_id().to_string(),
-        "state": s.state().as_str(),
-        "attempts": s.attempts(),
-        "route": meta.route(),
-        "tenant": meta.tenant(),
-        "provider": meta.provider(),
-        "key_id": meta.key_id().map(|k| k.to_string()),
-        "signed_at": meta.signed_at(),
-        "received_at": meta.received_at().as_unix_millis(),
-        "client_key": meta.client_key(),
-        "digest": meta.digest_hex(),
-        "body_len": s.body_len(),
-        "due_at": s.due_at().map(|t| t.as_unix_millis()),
-        "lease_until": s.lease_until().map(|t| t.as_unix_millis()),
-        "updated_at": s.updated_at().as_unix_millis(),
-        "finished_at": s.finished_at().map(|t| t.as_unix_millis()),
-        "dead_reason": s.dead_reason().map(|r| r.as_str()),
-        "last_error": s.last_error(),
-        "replays": s.replays(),
-    })
-}
-
-fn attempt_json(a: &Attempt) -> Value {
-    json!({
-        "number": a.number(),
-        "trigger": a.trigger().as_str(),
-        "started_at": a.started_at().as_unix_millis(),
-        "ended_at": a.ended_at().map(|t| t.as_unix_millis()),
-        "outcome": a.outcome().as_str(),
-        "latency_ms": a.latency().map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX)),
-        "error": a.error(),
-    })
-}
-
-/// One delivery with its attempts, and its payload when the detail holds one.
-pub(crate) fn detail_json(d: &DeliveryDetail) -> Value {
-    let mut value = summary_json(d.summary());
-    value["attempts_log"] = d.attempts().iter().map(attempt_json).collect();
-    if let Some(payload) = d.payload() {
-        let headers: Vec<Value> = payload
-            .headers()
-            .iter()
-            .map(|(name, value)| json!([name.as_str(), String::from_utf8_lossy(value.as_bytes())]))
-            .collect();
-        let body = payload.body();
-        value["headers"] = Value::Array(headers);
-        value["body_base64"] = json!(base64::engine::general_purpose::STANDARD.encode(body));
-        value["body"] = std::str::from_utf8(body).map_or(Value::Null, |text| json!(text));
-    }
-    value
 }

@@ -133,6 +133,7 @@ mod admin;
 mod attempt;
 mod error;
 mod handle;
+mod json;
 mod lease;
 mod query;
 mod receipt;

@@ -134,6 +134,7 @@ async fn admin_api_over_loopback_http() {
         ("POST", "/routes/billing/resume".to_owned()),
         ("GET", "/routes/paused".to_owned()),
         ("GET", "/counts".to_owned()),
+        ("GET", "/by-delivery-id/msg_ok".to_owned()),
         ("GET", "/nothing-here".to_owned()),
     ];
     let wrong = [
@@ -203,6 +204,13 @@ async fn admin_api_over_loopback_http() {
         assert_eq!(status, 400, "{bad}");
     }
 
+    // Find by the provider's delivery id.
+    let (status, found) = json(addr, "GET", "/by-delivery-id/msg_dead").await;
+    assert_eq!(status, 200);
+    assert_eq!(found["items"][0]["id"], dead.to_string());
+    let (_, found) = json(addr, "GET", "/by-delivery-id/msg_none").await;
+    assert!(found["items"].as_array().unwrap().is_empty());
+
     // Show: attempts always, body only when asked.
     let (status, shown) = json(addr, "GET", &format!("/deliveries/{ok}")).await;
     assert_eq!(status, 200);
@@ -228,6 +236,7 @@ async fn admin_api_over_loopback_http() {
     // The canary body never appears without `?body=true`.
     for path in [
         "/deliveries".to_owned(),
+        "/by-delivery-id/msg_ok".to_owned(),
         format!("/deliveries/{ok}"),
         "/counts".to_owned(),
     ] {
