@@ -4,17 +4,22 @@
 //! ```text
 //! cargo run --example actix_receiver --features actix-web          # in-memory replay store
 //! cargo run --example actix_receiver --features actix-web,redis    # HOOKGUARD_REDIS_URL allowed
+//! cargo run --example actix_receiver --features actix-web,inbox    # HOOKGUARD_INBOX allowed
 //! ```
 //!
 //! `HOOKGUARD_LISTEN` (default `127.0.0.1:3000`), `HOOKGUARD_PROVIDER`, `HOOKGUARD_SECRET`
 //! (comma-separated for rotation; set but empty → exit 2; unset → a public demo secret, on a
 //! loopback listener only), `HOOKGUARD_PUBLIC_URL`, `HOOKGUARD_TOLERANCE`,
 //! `HOOKGUARD_RATE_PER_SEC`, `HOOKGUARD_BURST`, `HOOKGUARD_MAX_BODY`, `HOOKGUARD_REDIS_URL`,
-//! `HOOKGUARD_TRUSTED_PROXIES`, `RUST_LOG` (default `info`). Invalid configuration → exit
+//! `HOOKGUARD_TRUSTED_PROXIES`, `HOOKGUARD_INBOX` (durable inbox store file, feature `inbox`;
+//! unset → synchronous mode), `HOOKGUARD_RETRY_SCHEDULE` (the inbox worker's retry delays,
+//! like `200ms,1s,5s`; unset → the default schedule), `RUST_LOG` (default `info`). Invalid configuration → exit
 //! code 2. actix-web answers a request head slower than 5 s with 408 by itself.
 //!
 //! `POST /webhook`: each handler run prints one flushed line on stdout, `handled <id>` (204),
-//! or `failed <id>` (500, so the provider retries) when the JSON body's `"fail"` is `true`.
+//! or `failed <id>` (500, so the provider retries) when the JSON body's `"fail"` is `true`,
+//! or for the first N attempts when it has `"fail_times": N`. With `HOOKGUARD_INBOX`: 202
+//! once on disk, and the inbox's worker runs the handler, retrying failures.
 
 #[path = "receiver/mod.rs"]
 mod receiver;
@@ -52,7 +57,7 @@ fn main() -> ExitCode {
 
 fn serve() -> Result<(), Invalid> {
     actix_web::rt::System::new().block_on(async {
-        let (pipeline, listen) = receiver::pipeline().await?;
+        let (pipeline, listen, background) = receiver::pipeline().await?;
         let server = HttpServer::new(move || {
             App::new().service(
                 web::resource("/webhook")
@@ -75,6 +80,7 @@ fn serve() -> Result<(), Invalid> {
             eprintln!("actix_receiver: server error: {e}");
             std::process::exit(1);
         });
+        background.stop().await;
         Ok(())
     })
 }

@@ -3,6 +3,7 @@
 //! ```text
 //! cargo run --example axum_receiver --features axum          # in-memory replay store
 //! cargo run --example axum_receiver --features axum,redis    # HOOKGUARD_REDIS_URL allowed
+//! cargo run --example axum_receiver --features axum,inbox    # HOOKGUARD_INBOX allowed
 //! ```
 //!
 //! | variable | meaning | default |
@@ -16,6 +17,8 @@
 //! | `HOOKGUARD_BURST` | per-client burst | 500 (or the rate, if only the rate is set) |
 //! | `HOOKGUARD_MAX_BODY` | body cap in bytes | 1048576 |
 //! | `HOOKGUARD_REDIS_URL` | Redis replay store (feature `redis`) | in-memory store |
+//! | `HOOKGUARD_INBOX` | durable inbox store file (feature `inbox`): deliveries are committed to it before the 2xx (202), and a worker runs the handler with retries | unset: synchronous mode, the handler runs in the request |
+//! | `HOOKGUARD_RETRY_SCHEDULE` | the inbox worker's retry delays, comma-separated (`200ms,1s,5s`; units `ms`, `s`, `m`, `h`, `d`; the count is the number of retries); only with `HOOKGUARD_INBOX` | 5 s, 30 s, 2 min, … 12 h (13 attempts) |
 //! | `HOOKGUARD_TRUSTED_PROXIES` | comma-separated proxies (`10.0.0.0/8,::1`) whose `X-Forwarded-For` names the client | none: the peer is the client |
 //! | `RUST_LOG` | log filter (`warn`, `hookguard=debug,info`, …) | `info` |
 //!
@@ -27,7 +30,10 @@
 //!
 //! `POST /webhook`: every time the handler runs it prints one line on stdout, `handled <id>`
 //! (answering 204), or `failed <id>` (answering 500, so the provider retries) when the JSON
-//! body's top-level `"fail"` is `true`. Try it (curl 7.55+ reads headers from a file):
+//! body's top-level `"fail"` is `true`, or for the first N attempts when it has
+//! `"fail_times": N`. With `HOOKGUARD_INBOX` the request is answered 202 once the delivery
+//! is on disk, and the inbox's worker runs the handler (same lines; a failure is retried on
+//! `HOOKGUARD_RETRY_SCHEDULE`, and the attempt number counts the inbox's attempts). Try it (curl 7.55+ reads headers from a file):
 //!
 //! ```text
 //! cargo run --example axum_receiver --features axum &
@@ -62,7 +68,7 @@ async fn shutdown_signal() {
 }
 
 async fn run() -> Result<(), Invalid> {
-    let (pipeline, listen) = receiver::pipeline().await?;
+    let (pipeline, listen, background) = receiver::pipeline().await?;
     let app = Router::new().route(
         "/webhook",
         post(handle).layer(hookguard::tower::WebhookLayer::new(pipeline)),
@@ -82,6 +88,7 @@ async fn run() -> Result<(), Invalid> {
             eprintln!("axum_receiver: server error: {e}");
             std::process::exit(1);
         });
+    background.stop().await;
     tracing::info!("stopped");
     Ok(())
 }

@@ -81,6 +81,10 @@ pub struct Config {
     rate: Option<RateLimit>,
     max_body: Option<usize>,
     redis_url: Option<String>,
+    /// `HOOKGUARD_INBOX`: the inbox's store file; unset → synchronous mode.
+    inbox: Option<String>,
+    /// `HOOKGUARD_RETRY_SCHEDULE`: the worker's retry delays; unset → the default schedule.
+    retry_schedule: Option<String>,
 }
 
 pub fn config() -> Result<Config, Invalid> {
@@ -158,6 +162,16 @@ pub fn config() -> Result<Config, Invalid> {
         return Err(Invalid("HOOKGUARD_MAX_BODY must be at least 1".into()));
     }
 
+    let inbox = var("HOOKGUARD_INBOX")?;
+    let retry_schedule = var("HOOKGUARD_RETRY_SCHEDULE")?;
+    if retry_schedule.is_some() && inbox.is_none() {
+        return Err(Invalid(
+            "HOOKGUARD_RETRY_SCHEDULE is set without HOOKGUARD_INBOX: retries are the inbox \
+             worker's; set HOOKGUARD_INBOX to a store file, or unset it"
+                .into(),
+        ));
+    }
+
     let trusted_proxies = var("HOOKGUARD_TRUSTED_PROXIES")?
         .map(|list| list.split(',').map(|n| n.trim().to_owned()).collect())
         .unwrap_or_default();
@@ -171,6 +185,8 @@ pub fn config() -> Result<Config, Invalid> {
         rate,
         max_body,
         redis_url: var("HOOKGUARD_REDIS_URL")?,
+        inbox,
+        retry_schedule,
     })
 }
 
@@ -275,29 +291,137 @@ async fn redis_store(_url: &str) -> Result<Arc<dyn ReplayStore>, Invalid> {
     ))
 }
 
-/// Runs once per verified, first-time delivery.
-pub fn handle(verified: &Verified, body: &[u8]) -> u16 {
-    // `body` is exactly the verified bytes. Not every provider sends JSON (Slack, Twilio send
-    // forms), so a body that is not JSON simply has no `fail`. (Mailgun signs only the
-    // timestamp and token of its body's `signature` object: its event data, and so `fail`,
-    // is not authenticated.)
-    let fail = serde_json::from_slice::<serde_json::Value>(body)
-        .ok()
-        .and_then(|v| v.get("fail").and_then(serde_json::Value::as_bool))
-        == Some(true);
-    let (word, status) = if fail {
-        ("failed", 500)
-    } else {
-        ("handled", 204)
+/// What a body asks of the handler: `"fail": true` fails every run, `"fail_times": N`
+/// fails the first N attempts.
+fn asks_to_fail(body: &[u8], attempt: u64) -> bool {
+    // Not every provider sends JSON (Slack, Twilio send forms), so a body that is not JSON
+    // simply asks nothing. (Mailgun signs only the timestamp and token of its body's
+    // `signature` object: its event data, and so `fail`, is not authenticated.)
+    let Ok(value) = serde_json::from_slice::<serde_json::Value>(body) else {
+        return false;
     };
-    let mut out = std::io::stdout().lock();
-    let _ = writeln!(out, "{word} {}", verified.delivery_id().as_str());
-    let _ = out.flush();
-    status
+    let fail = value.get("fail").and_then(serde_json::Value::as_bool) == Some(true);
+    let fail_times = value
+        .get("fail_times")
+        .and_then(serde_json::Value::as_u64)
+        .unwrap_or(0);
+    fail || attempt <= fail_times
 }
 
-/// The configured pipeline and listen address (warnings about demo secrets on stderr).
-pub async fn pipeline() -> Result<(Pipeline, SocketAddr), Invalid> {
+/// Prints the run's one line, flushed: `handled <id>` or `failed <id>`.
+fn print_run(failed: bool, delivery_id: &str) {
+    let word = if failed { "failed" } else { "handled" };
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{word} {delivery_id}");
+    let _ = out.flush();
+}
+
+/// Runs once per verified, first-time delivery (synchronous mode). The attempt number is
+/// this process's count of runs for the delivery id (the provider's retries after a failure).
+pub fn handle(verified: &Verified, body: &[u8]) -> u16 {
+    static RUNS: std::sync::Mutex<Option<std::collections::HashMap<String, u64>>> =
+        std::sync::Mutex::new(None);
+    let id = verified.delivery_id().as_str();
+    let attempt = {
+        let mut runs = RUNS
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let count = runs
+            .get_or_insert_with(Default::default)
+            .entry(id.to_owned())
+            .or_default();
+        *count += 1;
+        *count
+    };
+    let failed = asks_to_fail(body, attempt);
+    print_run(failed, id);
+    if failed { 500 } else { 204 }
+}
+
+/// The inbox worker's handler for route `webhook` (`HOOKGUARD_INBOX`): the same contract
+/// as [`handle`], with the inbox's attempt number (replays included); a failure is
+/// retryable, so the worker retries it on the schedule.
+#[cfg(feature = "inbox")]
+async fn handle_delivery(
+    delivery: hookguard::inbox::InboxDelivery,
+) -> Result<(), hookguard::inbox::HandlerError> {
+    let failed = asks_to_fail(delivery.body(), u64::from(delivery.attempt()));
+    print_run(failed, delivery.delivery_id().as_str());
+    if failed {
+        Err(hookguard::inbox::HandlerError::retryable(
+            "the body asks to fail",
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+/// The inbox's worker, running beside the server (`HOOKGUARD_INBOX`); nothing in
+/// synchronous mode. [`Background::stop`] it after the server stopped.
+pub struct Background {
+    #[cfg(feature = "inbox")]
+    worker: Option<hookguard::inbox::WorkerHandle>,
+}
+
+impl Background {
+    /// Stops the worker: running handlers finish (or are given back for the next start).
+    pub async fn stop(self) {
+        #[cfg(feature = "inbox")]
+        if let Some(worker) = self.worker {
+            worker.stop().await;
+        }
+    }
+}
+
+/// Opens the inbox at `path`, starts its worker for route `webhook`, and makes `pipeline`
+/// commit to it.
+#[cfg(feature = "inbox")]
+fn with_inbox(
+    pipeline: hookguard::pipeline::PipelineBuilder,
+    path: &str,
+    schedule: Option<&str>,
+) -> Result<(hookguard::pipeline::PipelineBuilder, Background), Invalid> {
+    use hookguard::inbox::{Inbox, RetrySchedule};
+    let schedule = schedule
+        .map(RetrySchedule::parse)
+        .transpose()
+        .map_err(|e| Invalid(format!("HOOKGUARD_RETRY_SCHEDULE: {e} (like 200ms,1s,5s)")))?;
+    let inbox = Inbox::open(path).map_err(|e| Invalid(format!("HOOKGUARD_INBOX={path:?}: {e}")))?;
+    let mut worker = inbox.worker().route("webhook", handle_delivery);
+    if let Some(schedule) = schedule {
+        worker = worker.schedule(schedule);
+    }
+    let worker = worker
+        .build()
+        .map_err(|e| Invalid(format!("inbox worker: {e}")))?;
+    tracing::info!(
+        path,
+        "inbox: deliveries are committed to disk before 2xx; worker started"
+    );
+    let background = Background {
+        worker: Some(worker.start()),
+    };
+    Ok((pipeline.inbox(inbox, "webhook"), background))
+}
+
+#[cfg(not(feature = "inbox"))]
+fn with_inbox(
+    _: hookguard::pipeline::PipelineBuilder,
+    _: &str,
+    _: Option<&str>,
+) -> Result<(hookguard::pipeline::PipelineBuilder, Background), Invalid> {
+    Err(Invalid(
+        "HOOKGUARD_INBOX is set, but this build has no inbox support: add the `inbox` feature \
+         (`--features axum,inbox` or `--features actix-web,inbox`), or unset it for \
+         synchronous mode"
+            .into(),
+    ))
+}
+
+/// The configured pipeline, listen address, and the inbox's worker when `HOOKGUARD_INBOX` is
+/// set (warnings about demo secrets on stderr). Call it on the runtime that serves: the
+/// worker runs there.
+pub async fn pipeline() -> Result<(Pipeline, SocketAddr, Background), Invalid> {
     let config = config()?;
     let store: Arc<dyn ReplayStore> = match &config.redis_url {
         Some(url) => redis_store(url).await?,
@@ -329,6 +453,17 @@ pub async fn pipeline() -> Result<(Pipeline, SocketAddr), Invalid> {
     if let Some(bytes) = config.max_body {
         pipeline = pipeline.body_limit(bytes);
     }
+    let background = match &config.inbox {
+        Some(path) => {
+            let (with, background) = with_inbox(pipeline, path, config.retry_schedule.as_deref())?;
+            pipeline = with;
+            background
+        }
+        None => Background {
+            #[cfg(feature = "inbox")]
+            worker: None,
+        },
+    };
     // Behind a proxy every caller is the proxy: without this, a forger's failure penalty
     // would lock the real provider out along with it.
     let pipeline = pipeline
@@ -346,5 +481,5 @@ pub async fn pipeline() -> Result<(Pipeline, SocketAddr), Invalid> {
         ?pipeline,
         "pipeline ready"
     );
-    Ok((pipeline, config.listen))
+    Ok((pipeline, config.listen, background))
 }

@@ -424,3 +424,143 @@ async fn rust_log_sets_the_verbosity_and_a_malformed_request_is_a_warning() {
         );
     }
 }
+
+/// A store file in the temp dir for an inbox-mode receiver, removed on drop.
+#[cfg(feature = "inbox")]
+struct InboxFile(PathBuf);
+
+#[cfg(feature = "inbox")]
+impl InboxFile {
+    fn new(name: &str) -> Self {
+        let file = format!("hookguard-receiver-{}-{name}.redb", std::process::id());
+        let path = std::env::temp_dir().join(file);
+        let _ = std::fs::remove_file(&path);
+        Self(path)
+    }
+
+    fn path(&self) -> &str {
+        self.0.to_str().unwrap()
+    }
+}
+
+#[cfg(feature = "inbox")]
+impl Drop for InboxFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// `HOOKGUARD_INBOX`: 202 once on disk, then the worker runs the handler with the same
+/// contract (`failed`/`handled` lines), `"fail_times": 1` failing the first attempt only and
+/// retried on `HOOKGUARD_RETRY_SCHEDULE`; a provider's retry is a 200 duplicate; the
+/// deliveries survive a restart on the same file.
+#[cfg(feature = "inbox")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn inbox_mode_acknowledges_on_disk_and_the_worker_retries_on_both_receivers() {
+    for name in RECEIVERS {
+        let file = InboxFile::new(name);
+        let env = [
+            ("HOOKGUARD_SECRET", DEMO_SECRET),
+            ("HOOKGUARD_INBOX", file.path()),
+            ("HOOKGUARD_RETRY_SCHEDULE", "50ms,100ms"),
+        ];
+        let receiver = Receiver::start(name, &env);
+        let (flaky, fine) = (format!("msg_flaky_{name}"), format!("msg_fine_{name}"));
+        let resp = send(
+            receiver.addr,
+            &Req::new("127.0.0.1").signed(&flaky, r#"{"fail_times":1}"#),
+        )
+        .await;
+        assert_eq!(resp.status, 202, "{name}: {}", receiver.stderr.text());
+        let req = Req::new("127.0.0.1").signed(&fine, r#"{"n":1}"#);
+        assert_eq!(send(receiver.addr, &req).await.status, 202, "{name}");
+        let again = send(receiver.addr, &req).await;
+        assert_eq!(
+            (again.status, again.code().as_deref()),
+            (200, Some("duplicate_delivery")),
+            "{name}"
+        );
+        assert!(receiver.printed(&format!("handled {fine}")).await, "{name}");
+        assert!(receiver.printed(&format!("failed {flaky}")).await, "{name}");
+        assert!(
+            receiver.printed(&format!("handled {flaky}")).await,
+            "{name}"
+        );
+        let runs = |receiver: &Receiver, id: &str| {
+            let lines = receiver.stdout.0.lock().unwrap();
+            lines
+                .iter()
+                .filter(|l| l.ends_with(&format!(" {id}")))
+                .count()
+        };
+        assert_eq!(
+            (runs(&receiver, &flaky), runs(&receiver, &fine)),
+            (2, 1),
+            "{name}"
+        );
+        drop(receiver);
+
+        // Restarted on the same file: what was done stays done (a retry is a duplicate),
+        // and a `fail: true` delivery keeps failing until its schedule is spent.
+        let receiver = Receiver::start(name, &env);
+        assert_eq!(send(receiver.addr, &req).await.status, 200, "{name}");
+        let doomed = format!("msg_doomed_{name}");
+        let req = Req::new("127.0.0.1").signed(&doomed, r#"{"fail":true}"#);
+        assert_eq!(send(receiver.addr, &req).await.status, 202, "{name}");
+        for _ in 0..300 {
+            if runs(&receiver, &doomed) >= 3 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        // The first attempt and the two retries of the schedule, each `failed`.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let lines = receiver.stdout.0.lock().unwrap().clone();
+        let doomed_runs: Vec<_> = lines.iter().filter(|l| l.ends_with(&doomed)).collect();
+        assert_eq!(doomed_runs.len(), 3, "{name}: {doomed_runs:?}");
+        assert!(doomed_runs.iter().all(|l| l.starts_with("failed ")));
+        assert!(
+            !lines.iter().any(|l| l.contains(&fine)),
+            "{name}: ran again"
+        );
+    }
+}
+
+/// Synchronous mode keeps its contract, with `"fail_times"` counted per delivery id in the
+/// process; inbox settings are checked at start-up.
+#[cfg(feature = "inbox")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fail_times_in_synchronous_mode_and_inbox_settings_checked_at_start_up() {
+    for name in RECEIVERS {
+        let receiver = Receiver::start(name, &[("HOOKGUARD_SECRET", DEMO_SECRET)]);
+        let id = format!("msg_sync_flaky_{name}");
+        let resp = send(
+            receiver.addr,
+            &Req::new("127.0.0.1").signed(&id, r#"{"fail_times":1}"#),
+        )
+        .await;
+        assert_eq!(resp.status, 500, "{name}");
+        assert!(receiver.printed(&format!("failed {id}")).await, "{name}");
+        drop(receiver);
+
+        let (code, stderr) = exit_of(name, &[("HOOKGUARD_RETRY_SCHEDULE", "1s")]);
+        assert_eq!(code, Some(2), "{name}: {stderr}");
+        assert!(
+            stderr.contains("without HOOKGUARD_INBOX"),
+            "{name}: {stderr}"
+        );
+        let file = InboxFile::new(&format!("bad-schedule-{name}"));
+        let env = [
+            ("HOOKGUARD_SECRET", DEMO_SECRET),
+            ("HOOKGUARD_INBOX", file.path()),
+            ("HOOKGUARD_RETRY_SCHEDULE", "1s,soon"),
+        ];
+        let (code, stderr) = exit_of(name, &env);
+        assert_eq!(code, Some(2), "{name}: {stderr}");
+        assert!(
+            stderr.contains("HOOKGUARD_RETRY_SCHEDULE"),
+            "{name}: {stderr}"
+        );
+        assert!(!stderr.contains("listening on"), "{name}: {stderr}");
+    }
+}
