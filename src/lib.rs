@@ -48,7 +48,7 @@
 //! | `redis` | `replay::RedisStore`, shared by replicas | no |
 //! | `inbox` | the durable `inbox` (redb): commit before 2xx, retries, dead letters | no |
 //! | `xml` | XML payloads in the `Webhook<T>` extractors | no |
-//! | `metrics` | `metrics` counters of every decision | no |
+//! | `metrics` | `metrics` counters of every decision; with `inbox`, the inbox's metrics ([`inbox::observe`]) | no |
 //!
 //! Items that need a feature say which in these docs (on docs.rs, built with every feature).
 //!

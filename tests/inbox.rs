@@ -13,6 +13,9 @@ mod admin_http;
 mod canary;
 #[path = "inbox/crash.rs"]
 mod crash;
+#[cfg(feature = "metrics")]
+#[path = "inbox/metrics.rs"]
+mod metrics;
 #[path = "inbox/receive.rs"]
 mod receive;
 #[path = "inbox/store.rs"]

@@ -8,6 +8,7 @@ use std::time::Duration;
 use tokio::sync::Notify;
 
 use super::error::{InboxConfigError, InboxError, StoreError};
+use super::observe;
 use super::receipt::{InsertOutcome, Receipt, Received};
 use super::redb_store::RedbStore;
 use super::store::InboxStore;
@@ -164,17 +165,32 @@ impl Inbox {
         let shared = &self.shared;
         let (route, provider) = (receipt.route.clone(), receipt.provider.clone());
         let delivery_id = receipt.delivery_id.clone();
+        let started = std::time::Instant::now();
+        let observe = |result| observe::receipt(&route, &provider, result, started.elapsed());
         let insert = shared.store.insert(vec![receipt], shared.clock.now());
-        let outcome = tokio::time::timeout(shared.receive_timeout, insert)
-            .await
-            .map_err(|_| InboxError::Timeout)??;
+        let outcome = match tokio::time::timeout(shared.receive_timeout, insert).await {
+            Ok(Ok(outcome)) => outcome,
+            Ok(Err(error)) => {
+                observe("unavailable");
+                return Err(error.into());
+            }
+            Err(_) => {
+                observe("timeout");
+                return Err(InboxError::Timeout);
+            }
+        };
         match outcome.first() {
             Some(InsertOutcome::New(id)) => {
+                observe("committed");
                 shared.wake.notify_one();
                 Ok(Received::Committed(*id))
             }
-            Some(InsertOutcome::Duplicate(id)) => Ok(Received::Duplicate(*id)),
+            Some(InsertOutcome::Duplicate(id)) => {
+                observe("duplicate");
+                Ok(Received::Duplicate(*id))
+            }
             Some(InsertOutcome::Conflict(existing)) => {
+                observe("conflict");
                 tracing::warn!(%route, %provider, %delivery_id, inbox_id = %existing,
                     "inbox: delivery id reused with a different body");
                 Err(InboxError::Conflict {
@@ -182,12 +198,16 @@ impl Inbox {
                 })
             }
             Some(InsertOutcome::Full) => {
+                observe("full");
                 tracing::warn!(%route, %provider, %delivery_id, "inbox: full, delivery refused");
                 Err(InboxError::Full)
             }
-            None => Err(InboxError::Unavailable(StoreError::Corrupt(
-                "insert answer",
-            ))),
+            None => {
+                observe("unavailable");
+                Err(InboxError::Unavailable(StoreError::Corrupt(
+                    "insert answer",
+                )))
+            }
         }
     }
 

@@ -135,6 +135,7 @@ mod error;
 mod handle;
 mod json;
 mod lease;
+pub mod observe;
 mod query;
 mod receipt;
 mod record;

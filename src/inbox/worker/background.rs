@@ -99,16 +99,24 @@ impl Worker {
     }
 }
 
+/// How often the background loop refreshes the per-state gauges (feature `metrics`).
+const GAUGE_INTERVAL: Duration = Duration::from_secs(1);
+
 async fn run_loop(worker: Worker, stop: Arc<Stop>) {
     let inner = worker.inner.clone();
     let mut runs = JoinSet::new();
     let mut pruned_at = Instant::now();
+    let mut gauged_at: Option<Instant> = None;
     while !stop.is_raised() {
         if let Err(error) = worker.take_back().await {
             tracing::warn!(%error, "inbox: could not take back expired leases");
         }
         if let Err(error) = worker.dispatch(&mut runs).await {
             tracing::warn!(%error, "inbox: could not lease due deliveries");
+        }
+        if gauged_at.is_none_or(|at| at.elapsed() >= GAUGE_INTERVAL) {
+            gauged_at = Some(Instant::now());
+            worker.refresh_gauges().await;
         }
         if pruned_at.elapsed() >= inner.prune_interval {
             pruned_at = Instant::now();

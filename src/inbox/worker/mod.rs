@@ -324,7 +324,17 @@ impl Worker {
         while let Some(joined) = runs.join_next().await {
             report.count(joined.unwrap_or(RunOutcome::Lost));
         }
+        self.refresh_gauges().await;
         Ok(report)
+    }
+
+    /// With feature `metrics`: sets the per-state gauges from the store's counts.
+    pub(crate) async fn refresh_gauges(&self) {
+        #[cfg(feature = "metrics")]
+        match self.inner.inbox.counts().await {
+            Ok(counts) => crate::inbox::observe::gauges(&counts),
+            Err(error) => tracing::debug!(%error, "inbox: could not read counts for the gauges"),
+        }
     }
 
     /// Deliveries of `route` running now.

@@ -13,6 +13,7 @@ use super::handler::{BoxedHandler, HandlerError};
 use super::redact::redact_body;
 use crate::inbox::attempt::{AttemptOutcome, Finish};
 use crate::inbox::lease::{AfterFailure, FenceToken, Leased};
+use crate::inbox::observe;
 use crate::inbox::record::{DeliverySummary, InboxId};
 
 /// How an attempt's run ended, for [`TickReport`](super::TickReport).
@@ -163,6 +164,7 @@ async fn record_success(
     finish: Finish,
 ) -> RunOutcome {
     let meta = &summary.meta;
+    observe::attempt(&meta.route, &meta.provider, finish.outcome, finish.latency);
     match worker
         .inbox()
         .store()
@@ -170,6 +172,7 @@ async fn record_success(
         .await
     {
         Ok(true) => {
+            observe::outcome(&meta.route, &meta.provider, "done");
             tracing::debug!(route = %meta.route, provider = %meta.provider,
                 delivery_id = %meta.delivery_id, attempt = summary.attempts,
                 "inbox: delivery handled");
@@ -189,6 +192,7 @@ async fn record_failure(
 ) -> RunOutcome {
     let meta = &summary.meta;
     let (outcome, error) = (finish.outcome, finish.error.clone());
+    observe::attempt(&meta.route, &meta.provider, outcome, finish.latency);
     match worker
         .inbox()
         .store()
@@ -197,6 +201,7 @@ async fn record_failure(
     {
         Ok(true) => match next {
             AfterFailure::RetryAt(at) => {
+                observe::outcome(&meta.route, &meta.provider, "retry");
                 tracing::info!(route = %meta.route, provider = %meta.provider,
                     delivery_id = %meta.delivery_id, attempt = summary.attempts,
                     outcome = %outcome, retry_at = %at, "inbox: attempt failed, will retry");
@@ -219,6 +224,8 @@ fn went_dead(
     error: Option<String>,
 ) {
     let meta = &summary.meta;
+    observe::outcome(&meta.route, &meta.provider, "dead");
+    observe::dead(&meta.route, &meta.provider, reason);
     tracing::warn!(route = %meta.route, provider = %meta.provider, tenant = %meta.tenant,
         delivery_id = %meta.delivery_id, inbox_id = %summary.id, attempts = summary.attempts,
         reason = %reason, "inbox: delivery is dead (see its attempts in the activity log)");
@@ -234,12 +241,14 @@ fn went_dead(
 }
 
 fn lost(summary: &DeliverySummary) -> RunOutcome {
+    observe::outcome(&summary.meta.route, &summary.meta.provider, "lost");
     tracing::info!(inbox_id = %summary.id, attempt = summary.attempts,
         "inbox: lease lost before the attempt was recorded; another attempt owns it");
     RunOutcome::Lost
 }
 
 fn store_failed(summary: &DeliverySummary, error: &crate::inbox::StoreError) -> RunOutcome {
+    observe::outcome(&summary.meta.route, &summary.meta.provider, "store_error");
     tracing::warn!(inbox_id = %summary.id, attempt = summary.attempts, error = %error,
         "inbox: could not record the attempt; it runs again when its lease ends");
     RunOutcome::StoreError
