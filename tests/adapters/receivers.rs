@@ -564,3 +564,308 @@ async fn fail_times_in_synchronous_mode_and_inbox_settings_checked_at_start_up()
         assert!(!stderr.contains("listening on"), "{name}: {stderr}");
     }
 }
+
+/// Sends `req` to `addr`; the status, or `None` when no answer came (refused while the
+/// receiver restarts, reset because it was killed mid-request, or no answer in 5 s).
+#[cfg(feature = "inbox")]
+async fn try_send(addr: SocketAddr, req: &Req) -> Option<u16> {
+    let exchange = async {
+        let mut stream = tokio::net::TcpStream::connect(addr).await.ok()?;
+        let mut head = format!(
+            "POST {} HTTP/1.1\r\nhost: localhost\r\nconnection: close\r\n",
+            req.path
+        );
+        for (name, value) in &req.headers {
+            head += &format!("{name}: {value}\r\n");
+        }
+        head += &format!("content-length: {}\r\n\r\n", req.body.len());
+        stream.write_all(head.as_bytes()).await.ok()?;
+        stream.write_all(&req.body).await.ok()?;
+        let mut raw = Vec::new();
+        stream.read_to_end(&mut raw).await.ok()?;
+        // `HTTP/1.1 202 Accepted`
+        std::str::from_utf8(raw.get(9..12)?).ok()?.parse().ok()
+    };
+    tokio::time::timeout(Duration::from_secs(5), exchange)
+        .await
+        .ok()
+        .flatten()
+}
+
+/// Stops a receiver the graceful way (SIGINT to its PID: the server drains, the worker
+/// finishes its running handlers and writes their marks); bounded.
+#[cfg(feature = "inbox")]
+async fn stop_gracefully(receiver: &mut Receiver) {
+    let pid = receiver.child.id().to_string();
+    let sent = Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(sent, "could not send SIGINT to {pid}");
+    let mut exited = None;
+    for _ in 0..500 {
+        exited = receiver.child.try_wait().unwrap();
+        if exited.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(
+        exited.is_some_and(|s| s.success()),
+        "the receiver did not stop on SIGINT: {exited:?} {}",
+        receiver.stderr.text()
+    );
+    std::thread::sleep(Duration::from_millis(50)); // the pipe readers take the last lines
+}
+
+/// What the store file says about the acknowledged deliveries (no process holds it).
+#[cfg(feature = "inbox")]
+struct StoreCheck {
+    /// Attempts cut off by a kill, over all deliveries.
+    interrupted: usize,
+    /// Dead, without a successful attempt, after interrupted attempts.
+    dead_after_kills: Vec<String>,
+    /// Anything else than done with exactly one successful attempt.
+    not_done: Vec<(
+        String,
+        hookguard::inbox::State,
+        Vec<hookguard::inbox::AttemptOutcome>,
+    )>,
+}
+
+#[cfg(feature = "inbox")]
+async fn store_check(file: &InboxFile, ids: &[String]) -> StoreCheck {
+    use hookguard::inbox::{AttemptOutcome, Inbox, State};
+    let inbox = Inbox::open(&file.0).unwrap();
+    let mut check = StoreCheck {
+        interrupted: 0,
+        dead_after_kills: Vec::new(),
+        not_done: Vec::new(),
+    };
+    for id in ids {
+        let found = inbox.find(id).await.unwrap();
+        assert_eq!(found.len(), 1, "{id}: one record per delivery");
+        let detail = inbox.show(found[0].id()).await.unwrap();
+        let outcomes: Vec<_> = detail.attempts().iter().map(|a| a.outcome()).collect();
+        let count = |want: AttemptOutcome| outcomes.iter().filter(|o| **o == want).count();
+        check.interrupted += count(AttemptOutcome::Interrupted);
+        let state = detail.summary().state();
+        match (state, count(AttemptOutcome::Succeeded)) {
+            (State::Done, 1) => {}
+            (State::Dead, 0) if count(AttemptOutcome::Interrupted) > 0 => {
+                check.dead_after_kills.push(id.clone());
+            }
+            _ => check.not_done.push((id.clone(), state, outcomes)),
+        }
+    }
+    check
+}
+
+/// kill -9 under load: a real `axum_receiver` in inbox mode, fed by concurrent senders that
+/// retry like providers, is killed with SIGKILL at pseudo-random points (22 times) and
+/// restarted on the same store file each time. After a last restart: every delivery that got
+/// a 2xx was handled (0 lost); the handler ran more than once for an id only for attempts
+/// the kills interrupted (at most the worker's concurrency per kill); each delivery is done
+/// with exactly one successful attempt.
+#[cfg(feature = "inbox")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_9_under_load_loses_no_acknowledged_delivery() {
+    use std::collections::HashMap;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use hookguard::inbox::Inbox;
+
+    const DELIVERIES: usize = 400;
+    const SENDERS: usize = 4;
+    const KILLS: usize = 22;
+    /// The worker's concurrency for the route (the library's default).
+    const CONCURRENCY: usize = hookguard::inbox::DEFAULT_CONCURRENCY;
+    const NAME: &str = "axum_receiver";
+
+    let file = InboxFile::new("kill9");
+    let env = [
+        ("HOOKGUARD_SECRET", DEMO_SECRET),
+        ("HOOKGUARD_INBOX", file.path()),
+        ("HOOKGUARD_RETRY_SCHEDULE", "50ms,100ms"),
+        ("HOOKGUARD_RATE_PER_SEC", "100000"),
+        ("HOOKGUARD_BURST", "100000"),
+        ("RUST_LOG", "warn"),
+    ];
+    let start = || tokio::task::block_in_place(|| Receiver::start(NAME, &env));
+    let mut current = start();
+    let mut outputs = vec![current.stdout.clone()];
+    let addr = Arc::new(Mutex::new(current.addr));
+
+    // The senders: each delivery is signed once and sent until it gets a 2xx (bounded).
+    let next = Arc::new(AtomicUsize::new(0));
+    let acked = Arc::new(Mutex::new(Vec::<(String, u16)>::new()));
+    let no_answer = Arc::new(AtomicUsize::new(0));
+    let refused = Arc::new(Mutex::new(HashMap::<u16, usize>::new()));
+    let mut senders = tokio::task::JoinSet::new();
+    for _ in 0..SENDERS {
+        let (next, acked, addr) = (next.clone(), acked.clone(), addr.clone());
+        let (no_answer, refused) = (no_answer.clone(), refused.clone());
+        senders.spawn(async move {
+            loop {
+                let i = next.fetch_add(1, Ordering::SeqCst);
+                if i >= DELIVERIES {
+                    return;
+                }
+                let id = format!("msg_k9_{i:04}");
+                let body = if i % 5 == 0 {
+                    format!(r#"{{"n":{i},"fail_times":1}}"#)
+                } else {
+                    format!(r#"{{"n":{i}}}"#)
+                };
+                let req = Req::new("127.0.0.1").signed(&id, &body);
+                for _ in 0..1000 {
+                    let to = *addr.lock().unwrap();
+                    match try_send(to, &req).await {
+                        Some(status) if (200..300).contains(&status) => {
+                            acked.lock().unwrap().push((id.clone(), status));
+                            break;
+                        }
+                        Some(status) => *refused.lock().unwrap().entry(status).or_default() += 1,
+                        None => {
+                            no_answer.fetch_add(1, Ordering::Relaxed);
+                        }
+                    }
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                }
+            }
+        });
+    }
+
+    // The killer: SIGKILL at pseudo-random points (xorshift, fixed seed), restart on the
+    // same file, point the senders at the new port.
+    let mut rng: u64 = 0x9E37_79B9_7F4A_7C15;
+    for _ in 0..KILLS {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        tokio::time::sleep(Duration::from_millis(20 + rng % 180)).await;
+        current.child.kill().unwrap(); // SIGKILL, to this PID only
+        current.child.wait().unwrap();
+        drop(current);
+        current = start();
+        outputs.push(current.stdout.clone());
+        *addr.lock().unwrap() = current.addr;
+    }
+    while let Some(joined) = senders.join_next().await {
+        joined.unwrap();
+    }
+    let acked = acked.lock().unwrap().clone();
+    assert_eq!(
+        acked.len(),
+        DELIVERIES,
+        "some deliveries never got a 2xx: {:?}",
+        refused.lock().unwrap()
+    );
+
+    // Bounded wait: every acknowledged delivery gets its `handled` line.
+    let handled_counts = |outputs: &[Lines]| {
+        let mut counts = HashMap::<String, usize>::new();
+        let mut failed = 0;
+        for lines in outputs {
+            for line in lines.0.lock().unwrap().iter() {
+                if let Some(id) = line.strip_prefix("handled ") {
+                    *counts.entry(id.to_owned()).or_default() += 1;
+                } else if line.starts_with("failed ") {
+                    failed += 1;
+                }
+            }
+        }
+        (counts, failed)
+    };
+    let unhandled = |outputs: &[Lines]| -> Vec<String> {
+        let (counts, _) = handled_counts(outputs);
+        acked
+            .iter()
+            .filter(|(id, _)| !counts.contains_key(id))
+            .map(|(id, _)| id.clone())
+            .collect()
+    };
+    // Until every acknowledged delivery is handled, or the worker went quiet (nothing
+    // printed for 3 s: what is left is dead, see below).
+    let (mut seen, mut quiet_since) = (0, Instant::now());
+    for _ in 0..600 {
+        let printed: usize = outputs.iter().map(|l| l.0.lock().unwrap().len()).sum();
+        if printed != seen {
+            (seen, quiet_since) = (printed, Instant::now());
+        }
+        if unhandled(&outputs).is_empty() || quiet_since.elapsed() > Duration::from_secs(3) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    stop_gracefully(&mut current).await;
+    drop(current);
+    let ids: Vec<String> = acked.iter().map(|(id, _)| id.clone()).collect();
+    let first = store_check(&file, &ids).await;
+
+    // Interrupted attempts count against the schedule (two retries here), as a delivery
+    // that crashes the process every time must end: one whose attempts the kills cut off
+    // can spend it and go dead — on disk, replayable, not lost. The operator's replay
+    // runs it again; then every acknowledged delivery is done.
+    if !first.dead_after_kills.is_empty() {
+        let inbox = Inbox::open(&file.0).unwrap();
+        for id in &first.dead_after_kills {
+            let found = inbox.find(id).await.unwrap();
+            inbox.replay(found[0].id()).await.unwrap();
+        }
+        drop(inbox);
+        let mut last = start();
+        outputs.push(last.stdout.clone());
+        for _ in 0..300 {
+            if unhandled(&outputs).is_empty() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        stop_gracefully(&mut last).await;
+    }
+    let after = store_check(&file, &ids).await;
+    let lost = unhandled(&outputs);
+    let (counts, failed_runs) = handled_counts(&outputs);
+    let duplicates: usize = counts.values().map(|n| n - 1).sum();
+    let committed = acked.iter().filter(|(_, s)| *s == 202).count();
+    let interrupted = after.interrupted;
+
+    println!(
+        "kill -9: {KILLS} kills, {DELIVERIES} deliveries acknowledged ({committed} 202, {} 200 \
+         duplicate), {} sends without an answer, refusals {:?}; handled {} ids, {} lost, {} \
+         failed runs, {duplicates} duplicate handler runs, {interrupted} interrupted attempts \
+         (bound {}), {} dead after interrupted attempts spent the schedule (replayed, then done) \
+         {:?}",
+        DELIVERIES - committed,
+        no_answer.load(Ordering::Relaxed),
+        refused.lock().unwrap(),
+        counts.len(),
+        lost.len(),
+        failed_runs,
+        KILLS * CONCURRENCY,
+        first.dead_after_kills.len(),
+        first.dead_after_kills,
+    );
+    assert!(
+        first.not_done.is_empty(),
+        "neither done with one success nor dead after kills: {:?}",
+        first.not_done
+    );
+    assert!(
+        after.not_done.is_empty() && after.dead_after_kills.is_empty(),
+        "not done with exactly one success after the replay: {:?} {:?}",
+        after.not_done,
+        after.dead_after_kills
+    );
+    assert!(lost.is_empty(), "acknowledged but never handled: {lost:?}");
+    // A second `handled` for an id needs a run the kill cut off before its done mark.
+    assert!(
+        duplicates <= interrupted,
+        "{duplicates} duplicates > {interrupted} interrupted"
+    );
+    assert!(
+        interrupted <= KILLS * CONCURRENCY,
+        "{interrupted} interrupted attempts > {KILLS} kills × {CONCURRENCY}"
+    );
+}
