@@ -1,6 +1,6 @@
 //! The hookguard demo: a guarded axum receiver, and a provider that attacks it.
 //!
-//! `cargo run --example demo --features axum`
+//! `cargo run --example demo --features axum,inbox`
 //!
 //! Starts an axum app on an ephemeral 127.0.0.1 port with `POST /webhook` behind
 //! [`WebhookLayer`] (Standard Webhooks, in-memory replay store, tight demo limits), then plays
@@ -13,11 +13,19 @@
 //! simulated client is told apart by its `X-Forwarded-For` address (203.0.113.0/24, a
 //! documentation range), so the flood only exhausts its own client's budget.
 //!
+//! Then the durable inbox (feature `inbox`, a temporary file, no setup): the same
+//! verification, but each delivery is committed to disk before the provider hears 202, and a
+//! worker runs the handler with retries: a handler that is down for two attempts is retried
+//! with backoff until done; one that keeps failing goes dead, and is done after the fix and
+//! the operator's replay; a delivery acknowledged while the worker is stopped is still run
+//! after the receiver restarts on the same file.
+//!
 //! Set `RUST_LOG` (to anything) to also see the guard's decision log on stderr.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -25,6 +33,10 @@ use axum::Router;
 use axum::extract::State;
 use axum::routing::post;
 use hookguard::axum::Webhook;
+use hookguard::inbox::{
+    AttemptOutcome, DeadLetter, DeliveryDetail, HandlerError, Inbox, InboxDelivery, RetrySchedule,
+    State as InboxState, Timestamp, WorkerHandle,
+};
 use hookguard::pipeline::Pipeline;
 use hookguard::ratelimit::RateLimit;
 use hookguard::replay::{MemoryStore, ReplayGuard};
@@ -516,6 +528,287 @@ async fn scenarios(addr: SocketAddr) -> (Vec<Row>, u32) {
     (rows, accepted)
 }
 
+// ---------------------------------------------------------------------------------------
+// Part 2: the durable inbox. The same verification, then the delivery is committed to a
+// file before the provider hears 2xx, and a worker runs the handler with retries.
+
+/// The inbox part's retry schedule: short, for the demo (the default starts at 5 s).
+const INBOX_SCHEDULE: &str = "100ms,200ms,400ms";
+/// How long the inbox part waits for one delivery to reach a state.
+const INBOX_WAIT: Duration = Duration::from_secs(10);
+
+/// The inbox worker's handler. `"fail_times": N` fails the first N attempts (its database
+/// is down); `"needs_fix": true` fails until the operator's fix is deployed.
+fn inbox_handler(
+    fixed: Arc<AtomicBool>,
+) -> impl Fn(InboxDelivery) -> std::future::Ready<Result<(), HandlerError>> + Send + Sync + 'static
+{
+    move |delivery: InboxDelivery| {
+        let body: Value = delivery.json().unwrap_or(Value::Null);
+        let fail_times = body.get("fail_times").and_then(Value::as_u64).unwrap_or(0);
+        let needs_fix = body.get("needs_fix") == Some(&Value::Bool(true));
+        std::future::ready(if u64::from(delivery.attempt()) <= fail_times {
+            Err(HandlerError::retryable("database unavailable"))
+        } else if needs_fix && !fixed.load(Ordering::SeqCst) {
+            Err(HandlerError::retryable("unknown invoice currency"))
+        } else {
+            Ok(())
+        })
+    }
+}
+
+/// A receiver with an inbox on `path`: the app on a fresh port, its server task, and the
+/// signal that stops it.
+struct InboxReceiver {
+    addr: SocketAddr,
+    server: tokio::task::JoinHandle<()>,
+    stop: tokio::sync::oneshot::Sender<()>,
+}
+
+async fn inbox_receiver(inbox: &Inbox) -> Result<InboxReceiver, String> {
+    let verifier = Verifier::builder(Provider::StandardWebhooks)
+        .secret(SECRET)
+        .build()
+        .map_err(|e| e.to_string())?;
+    let layer: WebhookLayer = Pipeline::builder(verifier)
+        .trusted_proxies([PROXY])
+        .inbox(inbox.clone(), "billing")
+        .layer()
+        .map_err(|e| e.to_string())?;
+    // Never called: on an inbox route the worker runs the handlers.
+    let app = Router::new().route(
+        "/webhook",
+        post(|| async { StatusCode::NO_CONTENT }).layer(layer),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .map_err(|e| format!("cannot listen on 127.0.0.1: {e}"))?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(async move {
+        let serve = hookguard::axum::serve(listener, app).with_graceful_shutdown(async move {
+            let _ = stopped.await;
+        });
+        if let Err(e) = serve.await {
+            eprintln!("demo: inbox server stopped: {e}");
+        }
+    });
+    Ok(InboxReceiver { addr, server, stop })
+}
+
+fn inbox_worker(
+    inbox: &Inbox,
+    fixed: &Arc<AtomicBool>,
+    dead: &Arc<Mutex<Vec<String>>>,
+) -> Result<WorkerHandle, String> {
+    let schedule = RetrySchedule::parse(INBOX_SCHEDULE).map_err(|e| e.to_string())?;
+    let dead = dead.clone();
+    let worker = inbox
+        .worker()
+        .route("billing", inbox_handler(fixed.clone()))
+        .schedule(schedule)
+        .poll_interval(Duration::from_millis(50))
+        .on_dead(move |letter: &DeadLetter| {
+            // Where a real receiver pages someone.
+            dead.lock()
+                .unwrap()
+                .push(letter.meta().delivery_id().to_string());
+        })
+        .build()
+        .map_err(|e| e.to_string())?;
+    Ok(worker.start())
+}
+
+/// Waits (bounded) until delivery `id` is in `state`; its attempts' outcomes then.
+async fn inbox_until(inbox: &Inbox, id: &str, state: InboxState) -> Result<DeliveryDetail, String> {
+    let started = Instant::now();
+    loop {
+        let found = inbox.find(id).await.map_err(|e| e.to_string())?;
+        if let Some(summary) = found.first() {
+            let detail = inbox.show(summary.id()).await.map_err(|e| e.to_string())?;
+            if detail.summary().state() == state {
+                return Ok(detail);
+            }
+            if started.elapsed() > INBOX_WAIT {
+                return Err(format!(
+                    "{id} is {:?} after {} s, expected {state:?}",
+                    detail.summary().state(),
+                    INBOX_WAIT.as_secs()
+                ));
+            }
+        } else if started.elapsed() > INBOX_WAIT {
+            return Err(format!("{id} is not in the inbox"));
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// "failed, failed (+0.1 s), done (+0.2 s)": each attempt's outcome and its delay after the
+/// previous attempt ended.
+fn attempts_note(detail: &DeliveryDetail) -> String {
+    let mut previous_end = None;
+    let mut parts = Vec::new();
+    for attempt in detail.attempts() {
+        let outcome = match attempt.outcome() {
+            AttemptOutcome::Succeeded => "done",
+            AttemptOutcome::Failed => "failed",
+            _ => "other",
+        };
+        let delay = previous_end.map(|end: Timestamp| {
+            let waited = attempt.started_at().duration_since(end);
+            format!(" (+{:.1} s)", waited.as_secs_f64())
+        });
+        parts.push(format!("{outcome}{}", delay.unwrap_or_default()));
+        previous_end = attempt.ended_at();
+    }
+    parts.join(", ")
+}
+
+/// Sends one delivery to an inbox route: the row of its answer (202 once on disk).
+async fn inbox_send(addr: SocketAddr, sent: &str, req: &Req, note: String) -> Row {
+    match send(addr, req).await {
+        Ok(resp) => row(sent, &resp, expect(&[202], false, None), Some(note)),
+        Err(e) => failed_row(sent, e),
+    }
+}
+
+/// Plays the inbox story; its rows.
+async fn inbox_story(path: &std::path::Path) -> Result<Vec<Row>, String> {
+    let signer = Signer::new(Provider::StandardWebhooks, SECRET).expect("demo secret");
+    let mut rows = Vec::new();
+    let fixed = Arc::new(AtomicBool::new(false));
+    let dead = Arc::new(Mutex::new(Vec::new()));
+    let inbox = Inbox::open(path).map_err(|e| format!("inbox: {e}"))?;
+    let receiver = inbox_receiver(&inbox).await?;
+    let worker = inbox_worker(&inbox, &fixed, &dead)?;
+
+    // 1. The handler's database is down for two attempts: the provider gets 202 anyway (the
+    //    delivery is on disk), and the worker retries with backoff until it is done.
+    let body = r#"{"type":"invoice.paid","invoice":"in_2001","fail_times":2}"#;
+    let id = "msg_demo_inbox_outage";
+    let req = signed(&signer, "203.0.113.20", id, unix_now(), body);
+    let mut r = inbox_send(receiver.addr, "handler down: delivery", &req, String::new()).await;
+    match inbox_until(&inbox, id, InboxState::Done).await {
+        Ok(detail) => r.note = format!("on disk, then {}", attempts_note(&detail)),
+        Err(e) => r.problem = Some(e),
+    }
+    rows.push(r);
+
+    // 2. A delivery the handler cannot take until a fix is deployed: retried on the
+    //    schedule, then dead (the on_dead callback pages someone); the operator fixes the
+    //    handler and replays it: done, its attempts kept and numbered on.
+    let body = r#"{"type":"invoice.paid","invoice":"in_2002","currency":"XTS","needs_fix":true}"#;
+    let id = "msg_demo_inbox_poison";
+    let req = signed(&signer, "203.0.113.21", id, unix_now(), body);
+    let mut r = inbox_send(receiver.addr, "always fails: delivery", &req, String::new()).await;
+    match inbox_until(&inbox, id, InboxState::Dead).await {
+        Ok(detail) => {
+            let paged = dead.lock().unwrap().iter().any(|d| d == id);
+            r.note = format!(
+                "on disk, {} attempts failed: dead, on_dead {}",
+                detail.attempts().len(),
+                if paged { "called" } else { "NOT called" }
+            );
+            if !paged {
+                r.problem = Some("on_dead was not called".into());
+            }
+        }
+        Err(e) => r.problem = Some(e),
+    }
+    rows.push(r);
+    fixed.store(true, Ordering::SeqCst);
+    let mut r = Row {
+        sent: "  fix deployed, operator replays it".into(),
+        status: 0,
+        ran: false,
+        note: String::new(),
+        problem: None,
+    };
+    let replayed = match inbox.find(id).await {
+        Ok(found) if !found.is_empty() => {
+            inbox.replay(found[0].id()).await.map_err(|e| e.to_string())
+        }
+        Ok(_) => Err(format!("{id} is not in the inbox")),
+        Err(e) => Err(e.to_string()),
+    };
+    match replayed.map(|_| ()) {
+        Ok(()) => match inbox_until(&inbox, id, InboxState::Done).await {
+            Ok(detail) => {
+                let n = detail.attempts().len();
+                r.note = format!("attempt {n} done");
+            }
+            Err(e) => r.problem = Some(e),
+        },
+        Err(e) => r.problem = Some(e),
+    }
+    rows.push(r);
+
+    // 3. The worker stops (the process is going down) and a delivery arrives meanwhile: it is
+    //    acknowledged, pending on disk. The receiver restarts on the same file: it runs.
+    worker.stop().await;
+    let body = r#"{"type":"invoice.paid","invoice":"in_2003"}"#;
+    let id = "msg_demo_inbox_restart";
+    let req = signed(&signer, "203.0.113.22", id, unix_now(), body);
+    let mut r = inbox_send(
+        receiver.addr,
+        "worker stopped: delivery",
+        &req,
+        String::new(),
+    )
+    .await;
+    match inbox_until(&inbox, id, InboxState::Pending).await {
+        Ok(_) => r.note = "on disk, pending; then the receiver stops".into(),
+        Err(e) => r.problem = Some(e),
+    }
+    rows.push(r);
+    let _ = receiver.stop.send(());
+    let _ = receiver.server.await;
+    drop(inbox); // the file is closed: the process is gone
+    let mut r = Row {
+        sent: "  receiver restarted on the same file".into(),
+        status: 0,
+        ran: false,
+        note: String::new(),
+        problem: None,
+    };
+    let inbox = Inbox::open(path).map_err(|e| format!("inbox reopened: {e}"))?;
+    let worker = inbox_worker(&inbox, &fixed, &dead)?;
+    match inbox_until(&inbox, id, InboxState::Done).await {
+        Ok(detail) => r.note = format!("the pending delivery ran: {}", attempts_note(&detail)),
+        Err(e) => r.problem = Some(e),
+    }
+    rows.push(r);
+    worker.stop().await;
+    Ok(rows)
+}
+
+/// Prints `rows` as a table, numbered from `first + 1`.
+fn print_table(rows: &[Row], first: usize) {
+    let w = rows.iter().map(|r| r.sent.len()).max().unwrap_or(0).max(13);
+    println!(" #  {:<w$}  status  handler  note", "what was sent");
+    println!(" -  {:-<w$}  ------  -------  ----", "");
+    for (n, r) in rows.iter().enumerate() {
+        let status = if r.status == 0 {
+            "-".to_owned()
+        } else {
+            r.status.to_string()
+        };
+        let ran = if r.ran { "yes" } else { "no" };
+        let flag = if r.problem.is_some() {
+            "  <-- UNEXPECTED"
+        } else {
+            ""
+        };
+        println!(
+            "{:>2}  {:<w$}  {status:<6}  {ran:<7}  {}{flag}",
+            first + n + 1,
+            r.sent,
+            r.note
+        );
+    }
+    println!();
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
     if std::env::var_os("RUST_LOG").is_some() {
@@ -575,35 +868,32 @@ async fn run() -> ExitCode {
 
     let (rows, flood_accepted) = scenarios(addr).await;
 
-    let w = rows.iter().map(|r| r.sent.len()).max().unwrap_or(0).max(13);
-    println!(" #  {:<w$}  status  handler  note", "what was sent");
-    println!(" -  {:-<w$}  ------  -------  ----", "");
-    for (n, r) in rows.iter().enumerate() {
-        let status = if r.status == 0 {
-            "-".to_owned()
-        } else {
-            r.status.to_string()
-        };
-        let ran = if r.ran { "yes" } else { "no" };
-        let flag = if r.problem.is_some() {
-            "  <-- UNEXPECTED"
-        } else {
-            ""
-        };
-        println!(
-            "{:>2}  {:<w$}  {status:<6}  {ran:<7}  {}{flag}",
-            n + 1,
-            r.sent,
-            r.note
-        );
-    }
+    print_table(&rows, 0);
+
+    // Part 2: the durable inbox, on a temporary file.
+    let path =
+        std::env::temp_dir().join(format!("hookguard-demo-inbox-{}.redb", std::process::id()));
+    let _ = std::fs::remove_file(&path);
+    println!("durable inbox (feature inbox) on {}:", path.display());
+    println!(
+        "  the same verification; each delivery committed (fsync'd) before the 202, then a worker"
+    );
+    println!("  runs the handler, retrying on {INBOX_SCHEDULE} (the default starts at 5 s)");
     println!();
+    let inbox_rows = inbox_story(&path).await;
+    let _ = std::fs::remove_file(&path);
+    let inbox_rows = match inbox_rows {
+        Ok(rows) => rows,
+        Err(e) => vec![failed_row("durable inbox", e)],
+    };
+    print_table(&inbox_rows, rows.len());
 
     // The handler's own count must match the rows (plus the flood's accepted deliveries).
     let expected_runs = rows.iter().filter(|r| r.ran).count() as u32 + flood_accepted;
     let runs = state.total_runs();
     let mut failures: Vec<String> = rows
         .iter()
+        .chain(&inbox_rows)
         .enumerate()
         .filter_map(|(n, r)| r.problem.as_ref().map(|p| format!("row {}: {p}", n + 1)))
         .collect();
@@ -615,9 +905,9 @@ async fn run() -> ExitCode {
     let elapsed = started.elapsed().as_secs_f64();
     if failures.is_empty() {
         println!(
-            "all {} rows as expected; the handler ran {runs} times ({flood_accepted} of them for \
-             the flood) in {elapsed:.1} s",
-            rows.len()
+            "all {} rows as expected; the handler ran {runs} times in the request ({flood_accepted} \
+             of them for the flood), the inbox's worker ran the rest; {elapsed:.1} s",
+            rows.len() + inbox_rows.len()
         );
         ExitCode::SUCCESS
     } else {
