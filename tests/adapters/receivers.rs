@@ -869,3 +869,38 @@ async fn kill_9_under_load_loses_no_acknowledged_delivery() {
         "{interrupted} interrupted attempts > {KILLS} kills × {CONCURRENCY}"
     );
 }
+
+/// The demo (README's first command) as users run it: every row as expected, the durable
+/// inbox's story included; it exits non-zero otherwise.
+#[cfg(feature = "inbox")]
+#[test]
+fn the_demo_answers_every_row_as_expected() {
+    let mut child = command("demo", &[])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (stdout, stderr) = (
+        Lines::follow(child.stdout.take().unwrap()),
+        Lines::follow(child.stderr.take().unwrap()),
+    );
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if started.elapsed() > Duration::from_secs(60) {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("the demo kept running: {}", stdout.text());
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    std::thread::sleep(Duration::from_millis(50)); // the pipe readers take the last lines
+    let out = stdout.text();
+    assert!(status.success(), "{out}\n{}", stderr.text());
+    assert!(out.contains("rows as expected"), "{out}");
+    assert!(out.contains("durable inbox"), "{out}");
+    assert!(!out.contains("UNEXPECTED"), "{out}");
+}
