@@ -601,7 +601,7 @@ fn base(p: Provider, index: usize, n: usize, ts: i64, margin: i64, v: &Verifier)
     } else {
         let sig_name = common::signature_header(p);
         let value = headers[&sig_name].to_str().unwrap().to_owned();
-        let sig_at = value.len() - common::signature_len(p);
+        let sig_at = common::signature_start(p, value.as_bytes());
         let (enc, sig) = detect_encoding(p, &value[sig_at..]);
         (sig_name, sig_at, enc, sig)
     };
