@@ -73,6 +73,19 @@ impl Receipt {
         verified: &Verified,
         body: Bytes,
     ) -> Result<Self, InvalidName> {
+        let digest = BodyDigest::of(&body);
+        Self::with_digest(route, tenant, verified, body, digest)
+    }
+
+    /// [`new`](Self::new) with the body's digest already computed (the pipeline's, which every
+    /// verified delivery has): a SHA-256 over the body once per request, not twice.
+    pub(crate) fn with_digest(
+        route: &str,
+        tenant: &str,
+        verified: &Verified,
+        body: Bytes,
+        digest: BodyDigest,
+    ) -> Result<Self, InvalidName> {
         if route.is_empty() || !valid_name(route) {
             return Err(InvalidName("route"));
         }
@@ -91,7 +104,7 @@ impl Receipt {
             signed_at: verified.timestamp(),
             client_key: None,
             headers: Vec::new(),
-            digest: BodyDigest::of(&body),
+            digest,
             body,
         })
     }

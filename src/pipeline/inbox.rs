@@ -67,6 +67,7 @@ impl InboxRoute {
         let Accepted {
             bytes,
             verified,
+            digest,
             trace,
             keep,
             ..
@@ -78,17 +79,18 @@ impl InboxRoute {
             };
             return trace.refuse(r, Some(&verified));
         };
-        let receipt = match Receipt::new(&self.route, &keep.tenant, &verified, bytes) {
-            Ok(receipt) => receipt.headers(keep.headers),
-            Err(e) => {
-                // The route is checked when built, the tenant before: the provider name.
-                tracing::error!(target: "hookguard", error = %e, "inbox receipt refused: 503");
-                let r = Refusal::Unavailable {
-                    retry_after: UNAVAILABLE_RETRY_AFTER,
-                };
-                return trace.refuse(r, Some(&verified));
-            }
-        };
+        let receipt =
+            match Receipt::with_digest(&self.route, &keep.tenant, &verified, bytes, digest) {
+                Ok(receipt) => receipt.headers(keep.headers),
+                Err(e) => {
+                    // The route is checked when built, the tenant before: the provider name.
+                    tracing::error!(target: "hookguard", error = %e, "inbox receipt refused: 503");
+                    let r = Refusal::Unavailable {
+                        retry_after: UNAVAILABLE_RETRY_AFTER,
+                    };
+                    return trace.refuse(r, Some(&verified));
+                }
+            };
         let receipt = match &trace.client {
             Some(client) => receipt.client_key(&client.to_string()),
             None => receipt,
